@@ -1,0 +1,22 @@
+"""gunicorn settings; every value can be overridden with GUNICORN_CMD_ARGS or flags.
+
+Run: gunicorn -c deploy/gunicorn.conf.py 'pelvicoach.platform.app:create_app()'
+"""
+
+import multiprocessing
+import os
+
+# Inside a container the port must be reachable from outside it.
+bind = os.environ.get("PELVICOACH_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("PELVICOACH_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("PELVICOACH_WEB_THREADS", 2))
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+# The app writes its own JSON request log with the request id; gunicorn's would repeat it.
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("PELVICOACH_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,1 @@
+"""Alembic revisions, shipped inside the package so an installed wheel can migrate too."""

@@ -1,0 +1,168 @@
+"""User accounts and roles: staff and patients of one tenant, or the platform operator."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pelvicoach.platform.extensions import db
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    ADMIN = "admin"
+    ENROLMENT = "enrolment"
+    CLINICIAN = "clinician"
+    ANALYST = "analyst"
+    PATIENT = "patient"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.ENROLMENT, Role.CLINICIAN, Role.ANALYST})
+
+_hasher = PasswordHasher()
+# Verified against when an address is unknown, so a failed login costs the same either way.
+_DUMMY_HASH = _hasher.hash("pelvicoach-timing-equaliser")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # E-mail is unique per tenant; the operator (no tenant) has a unique address of her own.
+        Index("uq_users_tenant_id_email", "tenant_id", "email", unique=True),
+        Index(
+            "uq_users_operator_email",
+            "email",
+            unique=True,
+            postgresql_where=text("tenant_id IS NULL"),
+            sqlite_where=text("tenant_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.current_timestamp()
+    )
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return not self.roles.isdisjoint(STAFF_ROLES)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = hash_password(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} tenant={self.tenant_id}>"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('operator', 'admin', 'enrolment', 'clinician', 'analyst', 'patient')",
+            name="role",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+def create_user(
+    *,
+    tenant_id: int | None,
+    email: str,
+    name: str,
+    roles: list[str] | tuple[str, ...],
+    password: str | None = None,
+    locale: str | None = None,
+) -> User:
+    """Add a user to the session (the caller commits)."""
+    unknown = set(roles) - set(Role)
+    if unknown:
+        raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
+    if (tenant_id is None) != (Role.OPERATOR in roles):
+        raise ValueError("the operator role is for accounts without a tenant; all others need one")
+    email = normalise_email(email)
+    if find_user(tenant_id, email) is not None:
+        raise ValueError("an account with this e-mail address exists here already")
+    user = User(tenant_id=tenant_id, email=email, name=name, locale=locale)
+    user.role_rows = [UserRole(role=role) for role in dict.fromkeys(roles)]
+    if password is not None:
+        user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(tenant_id: int | None, email: str) -> User | None:
+    in_tenant = User.tenant_id.is_(None) if tenant_id is None else User.tenant_id == tenant_id
+    return db.session.scalar(select(User).where(in_tenant, User.email == normalise_email(email)))
+
+
+def authenticate(tenant_id: int | None, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None, taking the same time either way."""
+    user = find_user(tenant_id, email)
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user

@@ -1,0 +1,171 @@
+"""Settings read from `PELVICOACH_*` environment variables, parsed strictly.
+
+A wrong value must stop start-up with one line that names the variable, rather than surface later
+as a confusing runtime failure, so everything is parsed and checked here, once, before the app
+is built. Secrets only ever come from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from environs import Env, EnvError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+PREFIX = "PELVICOACH_"
+MODES = ("production", "development", "demo", "test")
+LOCALES = ("nl", "en")
+
+
+class ConfigError(Exception):
+    """A start-up setting is missing or malformed; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings the app factory turns into Flask config."""
+
+    mode: str
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    base_domain: str
+    default_locale: str
+    log_json: bool
+    log_level: str
+    mail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode == "production"
+
+    def flask_config(self) -> dict[str, Any]:
+        """Map settings onto the config keys the Flask extensions read."""
+        secure_cookies = self.is_production
+        return {
+            "PELVICOACH_MODE": self.mode,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "REDIS_URL": self.redis_url,
+            "BASE_DOMAIN": self.base_domain,
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+            "LOG_JSON": self.log_json,
+            "LOG_LEVEL": self.log_level,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "BOOTSTRAP_SERVE_LOCAL": True,
+            "SESSION_COOKIE_SECURE": secure_cookies,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "PREFERRED_URL_SCHEME": "https" if self.is_production else "http",
+            "TESTING": self.mode == "test",
+            **{f"MAIL_{key.upper()}": value for key, value in self.mail.items()},
+        }
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Pool settings that suit each backend: pre-ping for servers, none for the SQLite file."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        return {}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800}
+
+
+def _database_url(value: str, variable: str) -> str:
+    try:
+        url = make_url(value)
+        url.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"{variable}: not a usable database URL ({exc})") from None
+    if url.get_backend_name() not in ("postgresql", "sqlite"):
+        raise ConfigError(f"{variable}: only postgresql and sqlite are supported")
+    return value
+
+
+def _redis_url(value: str | None, variable: str) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{variable}: must start with redis://, rediss:// or unix://")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read and check every setting from the process environment; raise `ConfigError` on the
+    first bad one."""
+    try:
+        return _parse(Env(expand_vars=False))
+    except EnvError as exc:
+        raise ConfigError(str(exc).replace("Environment variable ", "")) from None
+
+
+def _parse(env: Env) -> Settings:
+    with env.prefixed(PREFIX):
+        mode = env.str("ENV", "production").lower()
+        if mode not in MODES:
+            raise ConfigError(f"{PREFIX}ENV: must be one of {', '.join(MODES)}, not {mode!r}")
+        instance_path = Path(env.str("INSTANCE_PATH", "instance")).resolve()
+        database_url = _database_url(
+            env.str("DATABASE_URL", f"sqlite:///{instance_path / 'pelvicoach.db'}"),
+            f"{PREFIX}DATABASE_URL",
+        )
+        redis_url = _redis_url(env.str("REDIS_URL", "") or None, f"{PREFIX}REDIS_URL")
+        secret_key = env.str("SECRET_KEY", "")
+        if not secret_key:
+            if mode != "demo":
+                raise ConfigError(
+                    f"{PREFIX}SECRET_KEY: required outside demo mode "
+                    '(generate one with: python -c "import secrets; print(secrets.token_hex(32))")'
+                )
+            secret_key = _demo_secret(instance_path)
+        elif len(secret_key) < 32 and mode == "production":
+            raise ConfigError(f"{PREFIX}SECRET_KEY: must be at least 32 characters in production")
+        default_locale = env.str("LOCALE", "nl").lower()
+        if default_locale not in LOCALES:
+            raise ConfigError(f"{PREFIX}LOCALE: must be one of {', '.join(LOCALES)}")
+        log_level = env.log_level("LOG_LEVEL", "INFO")
+        mail = {
+            "server": env.str("MAIL_SERVER", "" if mode == "demo" else "localhost"),
+            "port": env.int("MAIL_PORT", 25),
+            "username": env.str("MAIL_USERNAME", "") or None,
+            "password": env.str("MAIL_PASSWORD", "") or None,
+            "use_tls": env.bool("MAIL_USE_TLS", False),
+            "use_ssl": env.bool("MAIL_USE_SSL", False),
+            "sender": env.str("MAIL_SENDER", "Pelvicoach <no-reply@localhost>"),
+        }
+        if mail["use_tls"] and mail["use_ssl"]:
+            raise ConfigError(f"{PREFIX}MAIL_USE_TLS and {PREFIX}MAIL_USE_SSL exclude each other")
+        return Settings(
+            mode=mode,
+            instance_path=instance_path,
+            database_url=database_url,
+            redis_url=redis_url,
+            secret_key=secret_key,
+            base_domain=env.str("BASE_DOMAIN", "localhost").lower(),
+            default_locale=default_locale,
+            log_json=env.bool("LOG_JSON", mode == "production"),
+            log_level=logging.getLevelName(log_level),
+            mail=mail,
+        )
+
+
+def _demo_secret(instance_path: Path) -> str:
+    """Keep one random key per demo instance so demo sessions survive a restart."""
+    key_file = instance_path / "demo-secret-key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,69 @@
+"""Error responses: a friendly page in the visitor's language, or RFC 9457 problem details for
+API clients. Never a bare stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from pelvicoach.platform.extensions import db
+
+MESSAGES = {
+    400: (_l("Something in your request was not right"), _l("Please go back and try again.")),
+    403: (_l("You cannot open this page"), _l("Your account has no access to this page.")),
+    404: (
+        _l("We cannot find this page"),
+        _l("The page may have moved, or the link is not quite right."),
+    ),
+    405: (_l("This action is not possible here"), _l("Please go back and try again.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Please wait a moment before you try again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("We have been notified. Please try again in a few minutes."),
+    ),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/problem+json", "application/json"]
+    )
+    return best in ("application/json", "application/problem+json")
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: object) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, **extra}
+    if detail:
+        body["detail"] = detail
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
+    status = error.code or 500
+    if isinstance(error, InternalServerError):
+        db.session.rollback()
+    if wants_json():
+        response = problem(status, error.name, error.description if status < 500 else None)
+    else:
+        title, text = MESSAGES.get(status, (error.name, ""))
+        response = Response(
+            render_template("errors/error.html", status=status, title=title, text=text),
+            status=status,
+        )
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,27 @@
+"""Language choice: Dutch first, English on request, remembered for the session."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from pelvicoach.platform.config import LOCALES
+from pelvicoach.platform.extensions import babel
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LOCALES:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    if current_user and getattr(current_user, "locale", None) in LOCALES:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(LOCALES=LOCALES, get_locale=get_locale)

@@ -1,0 +1,144 @@
+"""The demo: two tenants with known logins, served from a SQLite file with jobs in-process."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from pelvicoach.platform.accounts import Role, create_user
+from pelvicoach.platform.extensions import db
+from pelvicoach.programs.models import Cohort, Patient, Phase
+from pelvicoach.tenants.models import Tenant
+from pelvicoach.tenants.services import create_tenant, get_by_slug
+
+DEMO_PASSWORD = "demo-bekkenbodem-2026"  # noqa: S105 (demo mode only, printed on start)
+
+DEMO_TENANTS = [
+    {
+        "slug": "horizon",
+        "name": "Zorgverzekeraar Horizon",
+        "kind": "insurer",
+        "brand_color": "#0b5fa5",
+        "staff": [
+            ("admin", "Ingrid de Vries", [Role.ADMIN]),
+            ("analist", "Sophie Bakker", [Role.ANALYST]),
+            ("fysio", "Marloes Jansen", [Role.CLINICIAN]),
+        ],
+        "patients": [
+            ("sanne", "Sanne Visser", Phase.INFORMATION, 3),
+            ("fatima", "Fatima El Amrani", Phase.AWARENESS, 8),
+            ("lotte", "Lotte de Boer", Phase.TRAINING, 20),
+        ],
+    },
+    {
+        "slug": "delinde",
+        "name": "Bekkenfysiotherapie De Linde",
+        "kind": "practice",
+        "brand_color": "#1f6b45",
+        "staff": [
+            ("praktijk", "Anouk Smit", [Role.ADMIN, Role.CLINICIAN]),
+            ("inschrijving", "Eva Mulder", [Role.ENROLMENT]),
+        ],
+        "patients": [
+            ("noor", "Noor Hendriks", Phase.INTAKE, 10),
+            ("julia", "Julia Peters", Phase.TRAINING, 14),
+            ("emma", "Emma van Dijk", Phase.REFERRED, 30),
+        ],
+    },
+]
+
+
+def seed_demo() -> list[Tenant]:
+    """Create the demo tenants unless they exist; safe to run again."""
+    tenants = []
+    for spec in DEMO_TENANTS:
+        existing = get_by_slug(spec["slug"])
+        if existing is not None:
+            tenants.append(existing)
+            continue
+        tenant = create_tenant(
+            slug=spec["slug"], name=spec["name"], kind=spec["kind"], brand_color=spec["brand_color"]
+        )
+        db.session.flush()
+        clinician = None
+        for local, name, roles in spec["staff"]:
+            user = create_user(
+                tenant_id=tenant.id,
+                email=f"{local}@{tenant.slug}.example",
+                name=name,
+                roles=roles,
+                password=DEMO_PASSWORD,
+            )
+            if Role.CLINICIAN in roles:
+                clinician = user
+        db.session.flush()
+        today = datetime.now(UTC)
+        for number, (local, name, phase, weeks_postpartum) in enumerate(spec["patients"], 1):
+            user = create_user(
+                tenant_id=tenant.id,
+                email=f"{local}@{tenant.slug}.example",
+                name=name,
+                roles=[Role.PATIENT],
+                password=DEMO_PASSWORD,
+                locale="nl",
+            )
+            db.session.flush()
+            db.session.add(
+                Patient(
+                    tenant_id=tenant.id,
+                    user_id=user.id,
+                    pseudonym=f"PDEMO{tenant.id}{number:03d}",
+                    cohort=Cohort.POSTPARTUM,
+                    birth_year=1990 + number,
+                    delivery_date=date.today() - timedelta(weeks=weeks_postpartum),
+                    phase=phase,
+                    clinician_id=clinician.id if clinician else None,
+                    enrolled_at=today - timedelta(weeks=max(0, weeks_postpartum - 2)),
+                )
+            )
+        tenants.append(tenant)
+    db.session.commit()
+    return tenants
+
+
+def describe(base_url: str) -> str:
+    lines = [f"Pelvicoach demo on {base_url}  (every password: {DEMO_PASSWORD})", ""]
+    for spec in DEMO_TENANTS:
+        lines.append(f"{spec['name']}: {base_url}/t/{spec['slug']}/login")
+        for local, _name, roles in spec["staff"]:
+            lines.append(f"  staff    {local}@{spec['slug']}.example  ({', '.join(roles)})")
+        for local, _name, phase, _weeks in spec["patients"]:
+            lines.append(f"  patient  {local}@{spec['slug']}.example  ({phase})")
+        lines.append("")
+    lines.append(f"Health: {base_url}/healthz   Readiness: {base_url}/readyz")
+    return "\n".join(lines)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Migrate and seed, then stop.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Migrate, seed the demo tenants and serve them (demo mode only)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["PELVICOACH_MODE"] != "demo":
+        raise click.ClickException("the demo only runs with PELVICOACH_ENV=demo")
+    upgrade()
+    seed_demo()
+    if no_serve:
+        click.echo(describe(f"http://{host}:{port}"))
+        return
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    click.echo(describe(f"http://{host}:{server.server_port}"))
+    click.echo("Press Ctrl+C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")

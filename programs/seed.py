@@ -1,0 +1,165 @@
+"""Synthetic, realistic data for demos and benchmarks: tenants, staff and patients in bulk.
+
+Rows go in with executemany inserts, not one ORM object at a time, so a benchmark database of
+hundreds of thousands of patients builds in minutes. Seeded accounts get no usable password
+unless one is asked for (one hash, shared, as hashing per row would dominate the run).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import UTC, datetime, timedelta
+
+import click
+from faker import Faker
+from flask.cli import with_appcontext
+from sqlalchemy import func, insert, select
+
+from pelvicoach.platform.accounts import Role, User, UserRole, hash_password
+from pelvicoach.platform.extensions import db
+from pelvicoach.programs.models import Cohort, Patient, Phase
+from pelvicoach.tenants.models import Tenant, TenantKind
+
+PHASE_WEIGHTS = {
+    Phase.INFORMATION: 15,
+    Phase.AWARENESS: 25,
+    Phase.INTAKE: 10,
+    Phase.TRAINING: 40,
+    Phase.REFERRED: 10,
+}
+BRAND_COLOURS = ("#0b5fa5", "#1f7a4d", "#8a2b68", "#b5451b", "#2d4a8a", "#006d77")
+PATIENTS_PER_CLINICIAN = 150
+BATCH = 5_000
+PSEUDONYM_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
+
+
+def new_pseudonym(rng: random.Random) -> str:
+    """Eight characters without look-alikes (O/0, I/1): readable aloud, not derived from her."""
+    return "P" + "".join(rng.choices(PSEUDONYM_ALPHABET, k=8))
+
+
+def _insert_users(rows: list[dict], role: str) -> list[int]:
+    ids = list(
+        db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows)
+    )
+    db.session.execute(insert(UserRole), [{"user_id": uid, "role": role} for uid in ids])
+    return ids
+
+
+def seed(
+    tenants: int, patients: int, *, random_seed: int = 42, staff_password: str | None = None
+) -> list[Tenant]:
+    """Create `tenants` tenants with `patients` patients each; return the tenants."""
+    rng = random.Random(random_seed)
+    fake = Faker("nl_NL")
+    fake.seed_instance(random_seed)
+    password_hash = hash_password(staff_password) if staff_password else None
+    first = (db.session.scalar(select(func.count()).select_from(Tenant)) or 0) + 1
+    now = datetime.now(UTC)
+    created: list[Tenant] = []
+    for number in range(first, first + tenants):
+        kind = TenantKind.PRACTICE if number % 3 else TenantKind.INSURER
+        label = "Bekkenfysiotherapie" if kind == TenantKind.PRACTICE else "Zorgverzekeraar"
+        tenant = Tenant(
+            slug=f"synthetic-{number:04d}",
+            name=f"{label} {fake.city()}",
+            kind=kind,
+            brand_color=rng.choice(BRAND_COLOURS),
+        )
+        db.session.add(tenant)
+        db.session.flush()
+        staff = dict.fromkeys((Role.ADMIN, Role.ENROLMENT, Role.ANALYST), 1)
+        staff[Role.CLINICIAN] = max(1, patients // PATIENTS_PER_CLINICIAN)
+        clinician_ids: list[int] = []
+        for role, count in staff.items():
+            rows = [
+                {
+                    "tenant_id": tenant.id,
+                    "email": f"{role}{i}@{tenant.slug}.example",
+                    "name": fake.name_female(),
+                    "password_hash": password_hash,
+                }
+                for i in range(1, count + 1)
+            ]
+            ids = _insert_users(rows, role)
+            if role == Role.CLINICIAN:
+                clinician_ids = ids
+        _seed_patients(tenant.id, patients, clinician_ids, rng, fake, now)
+        created.append(tenant)
+    db.session.commit()
+    return created
+
+
+def _seed_patients(
+    tenant_id: int,
+    count: int,
+    clinician_ids: list[int],
+    rng: random.Random,
+    fake: Faker,
+    now: datetime,
+) -> None:
+    pseudonyms: set[str] = set()
+    phases = list(PHASE_WEIGHTS)
+    weights = list(PHASE_WEIGHTS.values())
+    for start in range(0, count, BATCH):
+        size = min(BATCH, count - start)
+        user_rows = [
+            {
+                "tenant_id": tenant_id,
+                "email": f"patient{start + i + 1}@example.invalid",
+                "name": fake.name_female(),
+                "password_hash": None,
+                "locale": rng.choice(("nl", "nl", "nl", "en")),
+            }
+            for i in range(size)
+        ]
+        user_ids = _insert_users(user_rows, Role.PATIENT)
+        patient_rows = []
+        for user_id in user_ids:
+            pseudonym = new_pseudonym(rng)
+            while pseudonym in pseudonyms:
+                pseudonym = new_pseudonym(rng)
+            pseudonyms.add(pseudonym)
+            cohort = Cohort.POSTPARTUM if rng.random() < 0.85 else Cohort.MENOPAUSE
+            enrolled = now - timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1439))
+            delivery = (enrolled - timedelta(days=rng.randint(14, 250))).date()
+            patient_rows.append(
+                {
+                    "tenant_id": tenant_id,
+                    "user_id": user_id,
+                    "pseudonym": pseudonym,
+                    "cohort": cohort,
+                    "birth_year": rng.randint(1982, 2004)
+                    if cohort == Cohort.POSTPARTUM
+                    else rng.randint(1966, 1978),
+                    "delivery_date": delivery if cohort == Cohort.POSTPARTUM else None,
+                    "phase": rng.choices(phases, weights)[0],
+                    "clinician_id": rng.choice(clinician_ids),
+                    "enrolled_at": enrolled,
+                }
+            )
+        db.session.execute(insert(Patient), patient_rows)
+
+
+@click.command("seed")
+@click.option("--tenants", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--patients",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Patients per tenant.",
+)
+@click.option("--random-seed", type=int, default=42, show_default=True)
+@click.option("--staff-password", default=None, help="Give seeded staff this password.")
+@with_appcontext
+def seed_command(tenants: int, patients: int, random_seed: int, staff_password: str | None) -> None:
+    """Generate synthetic tenants, staff and patients (for demos and benchmarks)."""
+    started = datetime.now(UTC)
+    created = seed(tenants, patients, random_seed=random_seed, staff_password=staff_password)
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    click.echo(
+        f"seeded {len(created)} tenant(s) with {patients} patient(s) each "
+        f"({created[0].slug} .. {created[-1].slug}) in {seconds:.1f} s"
+    )

@@ -1,0 +1,27 @@
+"""The patient portal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from pelvicoach.platform.accounts import Role
+from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.programs import content_files
+from pelvicoach.programs.services import patient_for_user
+
+bp = Blueprint("portal", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home():
+    tenant = require_tenant()
+    if not current_user.is_authenticated:
+        return render_template("portal/welcome.html")
+    if not current_user.has_role(Role.PATIENT):
+        return redirect(url_for("staff.home"))
+    patient = patient_for_user(tenant.id, current_user.id)
+    return render_template(
+        "portal/home.html", patient=patient, steps=content_files.phases(str(get_locale()))
+    )

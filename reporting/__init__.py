@@ -1,0 +1,1 @@
+"""Anonymized reporting: aggregation, small-cell suppression, charts, exports, reporting API."""

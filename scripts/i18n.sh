@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Refresh the message catalogue after changing texts: extract, merge into nl, compile.
+# Then fill the new Dutch strings in platform/translations/nl/LC_MESSAGES/messages.po and run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin
+$py/pybabel extract -F babel.cfg -k _l -o .tmp/messages.pot --no-location --sort-output \
+  --ignore-dirs ".venv tests node_modules .tmp" .
+$py/pybabel update -i .tmp/messages.pot -d platform/translations -l nl -w 100 --ignore-obsolete
+$py/pybabel compile -d platform/translations --statistics

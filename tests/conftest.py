@@ -1,0 +1,297 @@
+"""Test harness: real PostgreSQL, real Redis, real Chromium.
+
+Each pytest-xdist worker gets a fresh PostgreSQL database (created and migrated at start, dropped
+at the end) and its own Redis database index. With PELVICOACH_REQUIRE_SERVICES=1 a missing
+service fails the run; without it, the tests that need it are skipped with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get(
+    "PELVICOACH_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TEST_REDIS_URL = os.environ.get("PELVICOACH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CHROMIUM = os.environ.get("PELVICOACH_CHROMIUM", "/usr/bin/chromium")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def services_required() -> bool:
+    return os.environ.get("PELVICOACH_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str) -> None:
+    """Fail when services are required, skip otherwise."""
+    if services_required():
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # set by pytest-xdist in each worker
+WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this worker."""
+    server = make_url(TEST_DATABASE_URL)
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"pelvicoach_test_{WORKER}_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        unavailable(f"PostgreSQL at {server.host}:{server.port}: {str(exc).strip()[:120]}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    os.environ["PELVICOACH_DATABASE_URL"] = url
+    from flask_migrate import upgrade
+
+    from pelvicoach.platform.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        from pelvicoach.platform.extensions import db
+
+        db.engine.dispose()
+    yield url
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    parts = urlsplit(TEST_REDIS_URL)
+    index = int(parts.path.strip("/") or 15) - WORKER_INDEX
+    url = f"redis://{parts.netloc}/{index}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {parts.netloc}: {exc}")
+    return url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Settings every app built in the tests starts from (tests may override per app)."""
+    os.environ.update(
+        PELVICOACH_ENV="test",
+        PELVICOACH_SECRET_KEY=SECRET,
+        PELVICOACH_INSTANCE_PATH=str(tmp_path_factory.mktemp("instance")),
+        PELVICOACH_BASE_DOMAIN="pelvicoach.test",
+    )
+    os.environ.pop("PELVICOACH_REDIS_URL", None)
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in an app context of its own, as in production. Otherwise requests reuse
+    the context the `db` fixture holds open, and `g` (the tenant, the signed-in user) would
+    leak from one request into the next and hide bugs."""
+
+    def open(self, *args: object, **kwargs: object):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test database; each one's pool is closed after the test."""
+    from pelvicoach.platform.app import create_app
+    from pelvicoach.platform.extensions import db
+
+    built: list[Flask] = []
+
+    def build(**config: object) -> Flask:
+        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **config})
+        app.test_client_class = FreshContextClient
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], redis_url: str) -> Flask:
+    return make_app(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url)
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[object]:
+    """The database inside an app context; every table is emptied after the test."""
+    from pelvicoach.platform.extensions import db as database
+
+    with app.app_context():
+        yield database
+        database.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in database.metadata.sorted_tables)
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(autouse=True)
+def _flush_redis(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Rate-limit counters and queues must not leak from one test into the next."""
+    if "redis_url" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("redis_url")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: object) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(db: object) -> Callable[[], object]:
+    """`with count_queries() as counter:` ... `counter.count` SQL statements were sent."""
+    from pelvicoach.platform.extensions import db as database
+
+    class Counter:
+        def __init__(self) -> None:
+            self.count = 0
+            self.statements: list[str] = []
+
+    @contextmanager
+    def counting() -> Iterator[Counter]:
+        counter = Counter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(database.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+# --- factories ----------------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def make_tenant(db: object) -> Callable[..., object]:
+    from pelvicoach.tenants.services import create_tenant
+
+    def make(slug: str = "linde", **kwargs: object) -> object:
+        defaults = {"name": f"Praktijk {slug.title()}", "kind": "practice"}
+        tenant = create_tenant(slug=slug, **{**defaults, **kwargs})
+        db.session.commit()
+        return tenant
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: object) -> Callable[..., object]:
+    from pelvicoach.platform.accounts import create_user
+
+    def make(tenant: object | None, email: str, *roles: str, password: str = PASSWORD) -> object:
+        user = create_user(
+            tenant_id=tenant.id if tenant is not None else None,
+            email=email,
+            name=email.split("@")[0].title() + " Test",
+            roles=roles or ("patient",),
+            password=password,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_patient(db: object, make_user: Callable[..., object]) -> Callable[..., object]:
+    from pelvicoach.programs.models import Patient
+
+    def make(tenant: object, email: str, phase: str = "awareness", clinician=None) -> object:
+        user = make_user(tenant, email, "patient")
+        patient = Patient(
+            tenant_id=tenant.id,
+            user_id=user.id,
+            pseudonym=f"PT{user.id:07d}",
+            birth_year=1993,
+            phase=phase,
+            clinician_id=clinician.id if clinician else None,
+        )
+        db.session.add(patient)
+        db.session.commit()
+        return patient
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> Callable[..., object]:
+    def post(tenant_slug: str, email: str, password: str = PASSWORD):
+        return client.post(f"/t/{tenant_slug}/login", data={"email": email, "password": password})
+
+    return post
+
+
+# --- live server and browser ------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app: Flask, db: object) -> Iterator[str]:
+    """The app served on 127.0.0.1 on a free port, for the browser; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not (Path(CHROMIUM).exists() and shutil.which(CHROMIUM)):
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-quic",
+        ],
+    }

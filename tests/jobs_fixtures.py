@@ -1,0 +1,13 @@
+"""Module-level job functions: rq imports jobs by dotted path, so they cannot live in a test."""
+
+from __future__ import annotations
+
+from pelvicoach.platform.extensions import db
+from pelvicoach.tenants.models import Tenant
+
+
+def rename_tenant(tenant_id: int, name: str) -> str:
+    tenant = db.session.get(Tenant, tenant_id)
+    tenant.name = name
+    db.session.commit()
+    return name

@@ -1,0 +1,112 @@
+"""Start-up settings: parsed strictly, a bad one named in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pelvicoach.platform.config import ConfigError, load_settings
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("PELVICOACH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PELVICOACH_INSTANCE_PATH", str(tmp_path))
+    return monkeypatch
+
+
+def test_production_requires_a_secret_key(env):
+    with pytest.raises(ConfigError, match="PELVICOACH_SECRET_KEY"):
+        load_settings()
+
+
+def test_production_refuses_a_short_secret_key(env):
+    env.setenv("PELVICOACH_SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="PELVICOACH_SECRET_KEY: must be at least 32"):
+        load_settings()
+
+
+def test_demo_generates_and_keeps_a_secret_key(env, tmp_path):
+    env.setenv("PELVICOACH_ENV", "demo")
+    first = load_settings()
+    assert len(first.secret_key) == 64
+    assert load_settings().secret_key == first.secret_key
+    assert (tmp_path / "demo-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_a_sqlite_file_under_the_instance_folder(env, tmp_path):
+    env.setenv("PELVICOACH_ENV", "demo")
+    assert load_settings().database_url == f"sqlite:///{tmp_path / 'pelvicoach.db'}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PELVICOACH_DATABASE_URL", "not a url", "PELVICOACH_DATABASE_URL: not a usable"),
+        ("PELVICOACH_DATABASE_URL", "mongodb://x/y", "PELVICOACH_DATABASE_URL"),
+        ("PELVICOACH_DATABASE_URL", "mysql://x/y", "only postgresql and sqlite"),
+        ("PELVICOACH_MAIL_USE_TLS", "maybe", '"PELVICOACH_MAIL_USE_TLS" invalid'),
+        ("PELVICOACH_LOG_JSON", "yes please", '"PELVICOACH_LOG_JSON" invalid'),
+        ("PELVICOACH_MAIL_PORT", "twenty-five", '"PELVICOACH_MAIL_PORT" invalid'),
+        ("PELVICOACH_REDIS_URL", "localhost:6379", "PELVICOACH_REDIS_URL: must start"),
+        ("PELVICOACH_ENV", "staging", "PELVICOACH_ENV: must be one of"),
+        ("PELVICOACH_LOCALE", "de", "PELVICOACH_LOCALE: must be one of"),
+    ],
+)
+def test_a_malformed_value_names_its_variable(env, variable, value, message):
+    env.setenv("PELVICOACH_ENV", "demo")
+    env.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_values_are_parsed(env):
+    env.setenv("PELVICOACH_SECRET_KEY", "x" * 40)
+    env.setenv("PELVICOACH_MAIL_USE_TLS", "true")
+    env.setenv("PELVICOACH_MAIL_PORT", "587")
+    env.setenv("PELVICOACH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    settings = load_settings()
+    assert settings.mail["use_tls"] is True
+    assert settings.mail["port"] == 587
+    assert settings.redis_url == "redis://127.0.0.1:6379/3"
+    assert settings.log_json is True  # production logs JSON unless told otherwise
+    config = settings.flask_config()
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"PELVICOACH_ENV": "production"}, "PELVICOACH_SECRET_KEY"),
+        (
+            {"PELVICOACH_ENV": "demo", "PELVICOACH_DATABASE_URL": "nonsense"},
+            "PELVICOACH_DATABASE_URL",
+        ),
+        ({"PELVICOACH_ENV": "demo", "PELVICOACH_LOG_JSON": "maybe"}, "PELVICOACH_LOG_JSON"),
+    ],
+)
+def test_the_command_stops_with_one_line_naming_the_variable(env, tmp_path, variables, expected):
+    environment = dict(os.environ)
+    environment.update(variables)
+    result = subprocess.run(
+        [sys.executable, "-m", "pelvicoach.platform.cli", "routes"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("pelvicoach: configuration error: ")
+    assert expected in lines[0]

@@ -1,0 +1,43 @@
+"""Jobs through real Redis and an rq worker in this process, or in-process without Redis."""
+
+from __future__ import annotations
+
+import pytest
+from jobs_fixtures import rename_tenant
+from rq import Queue, SimpleWorker
+
+from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.jobs import enqueue, redis_connection
+from pelvicoach.tenants.models import Tenant
+
+
+def test_a_job_goes_through_redis_and_a_worker(app, db, make_tenant):
+    tenant = make_tenant("linde")
+    job = enqueue(rename_tenant, tenant.id, "Nieuwe Naam", job_id=f"rename-{tenant.id}")
+    assert job.id == f"rename-{tenant.id}"
+    assert database.session.get(Tenant, tenant.id).name != "Nieuwe Naam"  # not run yet
+    connection = redis_connection()
+    SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+    database.session.expire_all()
+    assert database.session.get(Tenant, tenant.id).name == "Nieuwe Naam"
+    assert job.get_status(refresh=True) == "finished"
+
+
+def test_without_redis_jobs_run_in_process(make_app, database_url):
+    from pelvicoach.tenants.services import create_tenant
+
+    app = make_app(REDIS_URL=None)
+    with app.app_context():
+        tenant = create_tenant(slug="inproc", name="In Process", kind="practice")
+        database.session.commit()
+        try:
+            assert enqueue(rename_tenant, tenant.id, "Direct") == "Direct"
+            assert database.session.get(Tenant, tenant.id).name == "Direct"
+        finally:
+            database.session.delete(tenant)
+            database.session.commit()
+
+
+def test_unknown_queue_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError, match="unknown queue"):
+        enqueue(rename_tenant, 1, "x", queue="urgent")

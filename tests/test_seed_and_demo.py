@@ -1,0 +1,117 @@
+"""The synthetic data generator and the demo command."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from pelvicoach.platform.accounts import User, UserRole
+from pelvicoach.platform.extensions import db as database
+from pelvicoach.programs.demo import DEMO_PASSWORD, seed_demo
+from pelvicoach.programs.models import Patient
+from pelvicoach.programs.seed import seed
+from pelvicoach.tenants.models import Tenant
+
+BIN = Path(sys.executable).parent
+
+
+def test_seed_creates_tenants_staff_and_patients(db):
+    tenants = seed(3, 400, random_seed=7)
+    assert [t.slug for t in tenants] == ["synthetic-0001", "synthetic-0002", "synthetic-0003"]
+    per_tenant = dict(
+        database.session.execute(
+            select(Patient.tenant_id, func.count()).group_by(Patient.tenant_id)
+        ).all()
+    )
+    assert per_tenant == {t.id: 400 for t in tenants}
+    phases = Counter(database.session.scalars(select(Patient.phase)))
+    assert set(phases) == {"information", "awareness", "intake", "training", "referred"}
+    assert phases["training"] > phases["referred"]  # weighted as in the program
+    roles = Counter(database.session.scalars(select(UserRole.role)))
+    assert roles["patient"] == 1200
+    assert roles["clinician"] == 3 * (400 // 150)
+    assert roles["admin"] == roles["analyst"] == roles["enrolment"] == 3
+    # every patient is on a clinician of her own tenant
+    mismatched = database.session.scalar(
+        select(func.count())
+        .select_from(Patient)
+        .join(User, User.id == Patient.clinician_id)
+        .where(User.tenant_id != Patient.tenant_id)
+    )
+    assert mismatched == 0
+    # seeding again adds new tenants rather than colliding
+    assert seed(1, 5)[0].slug == "synthetic-0004"
+
+
+def test_seeded_data_is_reproducible(db):
+    seed(1, 50, random_seed=11)
+    first = list(database.session.scalars(select(Patient.pseudonym).order_by(Patient.id)))
+    database.session.execute(Patient.__table__.delete())
+    database.session.execute(User.__table__.delete())
+    database.session.execute(Tenant.__table__.delete())
+    database.session.commit()
+    seed(1, 50, random_seed=11)
+    assert list(database.session.scalars(select(Patient.pseudonym).order_by(Patient.id))) == first
+
+
+def test_seed_command(app, db):
+    result = app.test_cli_runner().invoke(args=["seed", "--tenants", "2", "--patients", "10"])
+    assert result.exit_code == 0, result.output
+    assert "seeded 2 tenant(s) with 10 patient(s) each" in result.output
+    assert database.session.scalar(select(func.count()).select_from(Patient)) == 20
+
+
+def test_demo_seed_is_idempotent_with_phases_and_logins(client, sign_in):
+    seed_demo()
+    seed_demo()
+    assert database.session.scalar(select(func.count()).select_from(Tenant)) == 2
+    kinds = set(database.session.scalars(select(Tenant.kind)))
+    assert kinds == {"insurer", "practice"}
+    assert len(set(database.session.scalars(select(Patient.phase)))) >= 4
+    assert sign_in("horizon", "fysio@horizon.example", DEMO_PASSWORD).status_code == 302
+    assert "Marloes" in client.get("/t/horizon/staff/").text
+
+
+def test_demo_refuses_to_run_outside_demo_mode(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code != 0
+    assert "PELVICOACH_ENV=demo" in result.output
+
+
+def test_demo_command_migrates_seeds_and_serves_sqlite(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PELVICOACH_")} | {
+        "PELVICOACH_ENV": "demo",
+        "PELVICOACH_INSTANCE_PATH": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [str(BIN / "pelvicoach"), "demo", "--port", "0"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        base = None
+        deadline = time.monotonic() + 60
+        while base is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            match = re.search(r"Pelvicoach demo on (http://127\.0\.0\.1:\d+)", line)
+            base = match.group(1) if match else None
+        assert base is not None
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(f"{base}/t/delinde/login", timeout=5) as response:
+            assert "Bekkenfysiotherapie De Linde" in response.read().decode()
+        assert (tmp_path / "pelvicoach.db").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
