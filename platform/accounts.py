@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,8 +38,12 @@ class Role(StrEnum):
 STAFF_ROLES = frozenset({Role.ADMIN, Role.ENROLMENT, Role.CLINICIAN, Role.ANALYST})
 
 _hasher = PasswordHasher()
-# Verified against when an address is unknown, so a failed login costs the same either way.
-_DUMMY_HASH = _hasher.hash("pelvicoach-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when an address is unknown, so a failed login costs the same either way."""
+    return _hasher.hash("pelvicoach-timing-equaliser")
 
 
 class User(UserMixin, db.Model):
@@ -161,7 +166,7 @@ def authenticate(tenant_id: int | None, email: str, password: str) -> User | Non
     user = find_user(tenant_id, email)
     if user is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None

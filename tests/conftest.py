@@ -58,7 +58,9 @@ def database_url() -> Iterator[str]:
     try:
         admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL at {server.host}:{server.port}: {str(exc).strip()[:120]}")
+        unavailable(
+            f"PostgreSQL at {server.host}:{server.port}: {' '.join(str(exc).split())[:160]}"
+        )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = server.set(database=name).render_as_string(hide_password=False)
