@@ -1,10 +1,18 @@
-"""Alembic environment: runs inside the Flask app (Flask-Migrate) and migrates its engine."""
+"""Alembic environment: runs inside the Flask app (Flask-Migrate).
+
+Migrations connect as the schema owner (`PELVICOACH_MIGRATION_DATABASE_URL`), the app as a role
+without DDL rights (`PELVICOACH_DATABASE_URL`). After every upgrade on PostgreSQL, row-level
+security and the app role's grants are brought in line with the models.
+"""
 
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+
+from pelvicoach.platform import rls
 
 config = context.config
 # Keep the app's own loggers alive: fileConfig would otherwise disable every existing logger.
@@ -12,17 +20,14 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
-config.set_main_option(
-    "sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
-)
+migration_url = current_app.config.get(
+    "MIGRATION_DATABASE_URL"
+) or target_db.engine.url.render_as_string(hide_password=False)
+config.set_main_option("sqlalchemy.url", migration_url.replace("%", "%%"))
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=target_db.metadata,
-        literal_binds=True,
-    )
+    context.configure(url=migration_url, target_metadata=target_db.metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -35,10 +40,18 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+    engine = create_engine(migration_url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection, target_metadata=target_db.metadata, **conf_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if connection.dialect.name == "postgresql":
+                    rls.sync(connection, current_app.config.get("DATABASE_APP_ROLE"))
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -11,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import TenantScoped
 
 
 class Role(StrEnum):
@@ -46,7 +49,7 @@ def _dummy_hash() -> str:
     return _hasher.hash("pelvicoach-timing-equaliser")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, TenantScoped, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         # E-mail is unique per tenant; the operator (no tenant) has a unique address of her own.
@@ -67,6 +70,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Part of the session cookie's user id: a new one signs out every other session.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
@@ -90,8 +97,25 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff must use 2FA; for patients it is their choice."""
+        return self.is_staff or self.has_role(Role.OPERATOR) or self.totp_secret is not None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_other_sessions(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    def deactivate(self) -> None:
+        self.active = False
+        self.end_other_sessions()
+
     def set_password(self, password: str) -> None:
+        """Also ends every existing session of this account."""
         self.password_hash = hash_password(password)
+        self.end_other_sessions()
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:

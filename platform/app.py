@@ -7,9 +7,21 @@ from importlib.resources import files
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pelvicoach.platform import auth, errors, health, i18n, jobs, logs, security
-from pelvicoach.platform.cli import worker_command
+from pelvicoach.platform import (
+    api,
+    auth,
+    errors,
+    health,
+    i18n,
+    jobs,
+    logs,
+    operator,
+    outbox,
+    security,
+)
+from pelvicoach.platform.cli import COMMANDS
 from pelvicoach.platform.config import load_settings
 from pelvicoach.platform.extensions import bootstrap, csrf, db, limiter, migrate
 
@@ -34,9 +46,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)
+    outbox.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.bp)
-    app.cli.add_command(worker_command)
+    app.register_blueprint(operator.bp)
+    for command in COMMANDS:
+        app.cli.add_command(command)
     tenants.init_app(app)
     programs.init_app(app)
+    api.init_app(app)  # last: every package has added its routes by now
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

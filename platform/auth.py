@@ -1,40 +1,100 @@
-"""Signing in and out of a tenant's site, and which account a session belongs to."""
+"""Signing in and out: password, then (for staff always) a second step; reset by e-mail.
+
+The same views serve every tenant's site and, outside any tenant, the platform operator. An
+account only counts on the site of its own tenant, so one browser signed in at tenant A is
+anonymous at tenant B. Failure messages never tell whether an address has an account.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_limiter import RequestLimit
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from pelvicoach.platform.accounts import Role, User, authenticate
+from pelvicoach.platform import audit, password_reset, passwords, twofactor
+from pelvicoach.platform.accounts import Role, User, authenticate, find_user
 from pelvicoach.platform.extensions import db, limiter, login_manager
-from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.platform.tenancy import current_tenant
 
 bp = Blueprint("auth", __name__)
+
+PENDING_TTL = 600  # seconds between the password and the second step
+IP_LIMIT = "30 per minute"
+ACCOUNT_LIMIT = "5 per 15 minutes"  # failed attempts; then the account is locked for a while
+SECOND_STEP_LIMIT = "5 per 5 minutes"
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if value else value
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
         # Phone keyboards like to add a trailing space after an address.
-        filters=[lambda value: value.strip() if value else value],
+        filters=[_strip],
         validators=[DataRequired(), Email(), Length(max=254)],
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=512)])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"), filters=[_strip], validators=[DataRequired(), Length(min=6, max=20)]
+    )
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[_strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=512)])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """A session only counts on the site of the account's own tenant (or, for the operator,
-    outside every tenant), so one browser signed in at tenant A is anonymous at tenant B."""
+def load_user(session_id: str) -> User | None:
+    user_id, _sep, token = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     tenant = g.get("tenant")
-    if user is None or user.tenant_id != (tenant.id if tenant else None):
+    if (
+        user is None
+        or not user.active
+        or user.session_token != token
+        or user.tenant_id != (tenant.id if tenant else None)
+    ):
         return None
     return user
 
@@ -42,6 +102,8 @@ def load_user(user_id: str) -> User | None:
 def home_for(user: User) -> str:
     if user.has_role(Role.PATIENT):
         return url_for("portal.home")
+    if user.has_role(Role.OPERATOR):
+        return url_for("operator.home")
     return url_for("staff.home")
 
 
@@ -55,28 +117,226 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _tenant_id() -> int | None:
+    tenant = current_tenant()
+    return tenant.id if tenant else None
+
+
+def _account_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    digest = hashlib.sha256(email.encode()).hexdigest()[:24]
+    return f"login:{_tenant_id() or 'platform'}:{digest}"
+
+
+def _pending_key() -> str:
+    return f"second-step:{session.get('pending_login', {}).get('uid', '-')}"
+
+
+def _audit_lockout(limit: RequestLimit) -> None:
+    user = find_user(_tenant_id(), request.form.get("email") or "")
+    audit.record(
+        "login.locked",
+        object_type="user" if user else None,
+        object_id=str(user.id) if user else None,
+        actor_id=user.id if user else None,
+        detail={"limit": str(limit.limit)},
+    )
+    db.session.commit()
+
+
+def _finish_login(user: User, method: str) -> str:
+    session.pop("pending_login", None)
+    login_user(user)
+    audit.record(
+        "login.success", object_type="user", object_id=str(user.id), detail={"via": method}
+    )
+    db.session.commit()
+    return home_for(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(IP_LIMIT, methods=["POST"])
+@limiter.limit(
+    ACCOUNT_LIMIT,
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=lambda response: response.status_code != 302,
+    on_breach=_audit_lockout,
+)
 def login():
-    tenant = require_tenant()
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(tenant.id, form.email.data or "", form.password.data or "")
+        user = authenticate(_tenant_id(), form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        flash(_l("That e-mail address and password do not match. Please try again."), "danger")
+            target = _safe_next(request.args.get("next"))
+            if not user.needs_second_factor:
+                return redirect(target or _finish_login(user, "password"))
+            session["pending_login"] = {"uid": user.id, "at": time.time(), "next": target}
+            if user.totp_secret:
+                return redirect(url_for("auth.second_step"))
+            return redirect(url_for("auth.setup_two_factor"))
+        known = find_user(_tenant_id(), form.email.data or "")
+        audit.record(
+            "login.failure",
+            object_type="user" if known else None,
+            object_id=str(known.id) if known else None,
+            actor_id=known.id if known else None,
+        )
+        db.session.commit()
+        flash(_("That e-mail address and password do not match. Please try again."), "danger")
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> User:
+    pending = session.get("pending_login")
+    if not pending or time.time() - pending["at"] > PENDING_TTL:
+        session.pop("pending_login", None)
+        abort(redirect(url_for("auth.login")))
+    user = db.session.get(User, pending["uid"])
+    if user is None or not user.active or user.tenant_id != _tenant_id():
+        session.pop("pending_login", None)
+        abort(redirect(url_for("auth.login")))
+    return user
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@limiter.limit(SECOND_STEP_LIMIT, methods=["POST"], key_func=_pending_key)
+def second_step():
+    user = _pending_user()
+    if not user.totp_secret:
+        return redirect(url_for("auth.setup_two_factor"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        code = form.code.data or ""
+        if twofactor.verify_totp(user, code):
+            return redirect(_after_login(user, "totp"))
+        if twofactor.use_recovery_code(user, code):
+            flash(_("You used a recovery code. Each code works once."), "warning")
+            return redirect(_after_login(user, "recovery_code"))
+        audit.record(
+            "login.second_step_failure",
+            object_type="user",
+            object_id=str(user.id),
+            actor_id=user.id,
+        )
+        db.session.commit()
+        flash(_("That code is not right. Please try again."), "danger")
+    return render_template("auth/second_step.html", form=form)
+
+
+def _after_login(user: User, method: str) -> str:
+    target = session.get("pending_login", {}).get("next")
+    home = _finish_login(user, method)
+    return target or home
+
+
+@bp.route("/login/setup-2fa", methods=["GET", "POST"])
+@limiter.limit(SECOND_STEP_LIMIT, methods=["POST"], key_func=_pending_key)
+def setup_two_factor():
+    """Staff set up their authenticator on first sign-in; patients may from their account."""
+    user = current_user if current_user.is_authenticated else _pending_user()
+    secret = session.get("totp_setup") or twofactor.new_secret()
+    session["totp_setup"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        if twofactor.check_code(secret, form.code.data or ""):
+            codes = twofactor.enable(user, secret)
+            session.pop("totp_setup", None)
+            audit.record(
+                "2fa.enabled", object_type="user", object_id=str(user.id), actor_id=user.id
+            )
+            if current_user.is_authenticated:
+                db.session.commit()
+            else:
+                twofactor.verify_totp(user, form.code.data or "")
+                _finish_login(user, "totp_setup")
+            return render_template("auth/recovery_codes.html", codes=codes)
+        flash(_("That code is not right. Check the time on your phone and try again."), "danger")
+    tenant = current_tenant()
+    uri = twofactor.provisioning_uri(secret, user, tenant.name if tenant else "platform")
+    return render_template(
+        "auth/setup_two_factor.html", form=form, secret=secret, qr=twofactor.qr_data_uri(uri)
+    )
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    require_tenant()
+    if current_user.is_authenticated:
+        audit.record("logout", object_type="user", object_id=str(current_user.id))
+        db.session.commit()
     logout_user()
-    flash(_l("You are signed out."), "info")
+    session.pop("pending_login", None)
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_account_key)
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        tenant = current_tenant()
+        password_reset.request_reset(
+            _tenant_id(),
+            form.email.data or "",
+            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+            site_name=tenant.name if tenant else "Pelvicoach",
+        )
+        db.session.commit()
+        flash(
+            _("If this address has an account here, we have sent it a link. It works for an hour."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def reset_password(token: str):
+    user = password_reset.user_for_token(_tenant_id(), token)
+    if user is None:
+        flash(_("This link has expired or was used already. Ask for a new one."), "warning")
+        return redirect(url_for("auth.forgot_password"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        password = form.password.data or ""
+        problems = passwords.problems(
+            password, staff=not user.has_role(Role.PATIENT), email=user.email
+        )
+        if not problems:
+            password_reset.reset_password(_tenant_id(), token, password)
+            db.session.commit()
+            flash(_("Your password is changed. Please sign in."), "success")
+            return redirect(url_for("auth.login"))
+        form.password.errors = [*form.password.errors, *problems]
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        problems = passwords.problems(
+            form.password.data or "", staff=not user.has_role(Role.PATIENT), email=user.email
+        )
+        if not user.check_password(form.current.data or ""):
+            form.current.errors = [*form.current.errors, _("This is not your current password.")]
+        elif problems:
+            form.password.errors = [*form.password.errors, *problems]
+        else:
+            user.set_password(form.password.data or "")
+            audit.record("password.changed", object_type="user", object_id=str(user.id))
+            db.session.commit()
+            login_user(user)  # this session carries on; every other one has ended
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(home_for(user))
+    return render_template("auth/change_password.html", form=form)
 
 
 def init_app(app: Flask) -> None:

@@ -41,6 +41,59 @@ def worker_command(burst: bool) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Queue the periodic jobs (run one or more; each run is queued once)."""
+    from pelvicoach.platform import schedule
+    from pelvicoach.platform.jobs import redis_connection
+
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException("PELVICOACH_REDIS_URL is not set: no scheduler needed")
+    schedule.run_forever(connection)
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Jobs that wait to be handed to the workers."""
+
+
+@outbox_group.command("relay")
+@with_appcontext
+def outbox_relay_command() -> None:
+    """Hand every waiting job on now (the scheduler also does this every 30 s)."""
+    from pelvicoach.platform import outbox
+
+    click.echo(f"relayed {outbox.relay(limit=100_000)} job(s)")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check every tenant's hash chain; exit 1 when a row was altered or removed."""
+    from pelvicoach.platform import audit
+    from pelvicoach.platform.extensions import db
+
+    problems = list(audit.verify())
+    audit.record("audit.verified", detail={"problems": len(problems)}, tenant_id=None)
+    db.session.commit()
+    for problem in problems:
+        tenant = "platform" if problem.tenant_id is None else f"tenant {problem.tenant_id}"
+        click.echo(f"{tenant}, row {problem.seq}: {problem.message}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("audit trail intact")
+
+
+COMMANDS = (worker_command, scheduler_command, outbox_group, audit_group)
+
+
 def main() -> None:
     """Console entry point: a bad setting ends with one line naming the variable."""
     try:

@@ -8,6 +8,7 @@ is built. Secrets only ever come from the environment.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,12 @@ class Settings:
     mode: str
     instance_path: Path
     database_url: str
+    migration_database_url: str | None
+    database_app_role: str | None
     redis_url: str | None
     secret_key: str
     base_domain: str
+    proxy_hops: int
     default_locale: str
     log_json: bool
     log_level: str
@@ -53,14 +57,18 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "MIGRATION_DATABASE_URL": self.migration_database_url,
+            "DATABASE_APP_ROLE": self.database_app_role,
             "REDIS_URL": self.redis_url,
             "BASE_DOMAIN": self.base_domain,
+            "PROXY_HOPS": self.proxy_hops,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
             "LOG_JSON": self.log_json,
             "LOG_LEVEL": self.log_level,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_STRATEGY": "moving-window",
             "BOOTSTRAP_SERVE_LOCAL": True,
             "SESSION_COOKIE_SECURE": secure_cookies,
             "SESSION_COOKIE_HTTPONLY": True,
@@ -119,6 +127,12 @@ def _parse(env: Env) -> Settings:
             env.str("DATABASE_URL", f"sqlite:///{instance_path / 'pelvicoach.db'}"),
             f"{PREFIX}DATABASE_URL",
         )
+        migration_database_url = env.str("MIGRATION_DATABASE_URL", "") or None
+        if migration_database_url:
+            _database_url(migration_database_url, f"{PREFIX}MIGRATION_DATABASE_URL")
+        app_role = env.str("DATABASE_APP_ROLE", "") or None
+        if app_role and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", app_role):
+            raise ConfigError(f"{PREFIX}DATABASE_APP_ROLE: use lower-case letters, digits and _")
         redis_url = _redis_url(env.str("REDIS_URL", "") or None, f"{PREFIX}REDIS_URL")
         secret_key = env.str("SECRET_KEY", "")
         if not secret_key:
@@ -149,9 +163,12 @@ def _parse(env: Env) -> Settings:
             mode=mode,
             instance_path=instance_path,
             database_url=database_url,
+            migration_database_url=migration_database_url,
+            database_app_role=app_role,
             redis_url=redis_url,
             secret_key=secret_key,
             base_domain=env.str("BASE_DOMAIN", "localhost").lower(),
+            proxy_hops=env.int("PROXY_HOPS", 0, validate=lambda n: 0 <= n <= 5),
             default_locale=default_locale,
             log_json=env.bool("LOG_JSON", mode == "production"),
             log_level=logging.getLevelName(log_level),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ from pelvicoach.platform.extensions import babel
 
 
 def select_locale() -> str:
+    if not has_request_context():  # commands and jobs speak the platform's default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in LOCALES:
         session["lang"] = chosen

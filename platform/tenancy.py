@@ -1,24 +1,44 @@
-"""Which tenant a request belongs to, and the column every tenant-owned table carries.
+"""Which tenant a request (or job) belongs to, and the guards that keep tenants apart.
 
-The tenant is resolved once per request. The `/t/<slug>/` form is handled by moving the prefix
-into SCRIPT_NAME, so views are written once, without a tenant argument, and `url_for` builds links
-relative to whichever form the request came in on. The tenant model itself lives in
-`pelvicoach.tenants`; this ground layer only knows it through the loader registered there.
+Isolation in depth, layer 1: the tenant is resolved once per request (custom domain,
+`<slug>.<base domain>`, or the `/t/<slug>/` path prefix) and held in a context variable. Every ORM
+SELECT then gets `tenant_id = <current>` added for tenant-owned models, and a flush refuses a row
+of another tenant. Layer 2 (PostgreSQL row-level security, `pelvicoach.platform.rls`) reads the
+same tenant from a per-transaction setting that this module writes.
+
+The `/t/<slug>/` form is handled by moving the prefix into SCRIPT_NAME, so views are written once,
+without a tenant argument, and `url_for` builds links relative to whichever form the request came
+in on. The tenant model itself lives in `pelvicoach.tenants`; this ground layer only knows it
+through the finder registered there.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
-from flask import Flask, abort, g
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import Flask, abort, current_app, g, request
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import ForeignKey, event, text
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    scoped_session,
+    with_loader_criteria,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
 ENVIRON_SLUG = "pelvicoach.tenant_slug"
+
+_tenant_id: ContextVar[int | None] = ContextVar("pelvicoach_tenant_id", default=None)
+_cross_tenant: ContextVar[bool] = ContextVar("pelvicoach_cross_tenant", default=False)
 
 
 class TenantLike(Protocol):
@@ -30,13 +50,113 @@ class TenantLike(Protocol):
     def is_active(self) -> bool: ...
 
 
-TenantLoader = Callable[[str], TenantLike | None]
+class TenantFinder(Protocol):
+    def by_slug(self, slug: str) -> TenantLike | None: ...
+
+    def by_domain(self, host: str) -> TenantLike | None: ...
+
+
+class TenantMismatchError(RuntimeError):
+    """A write of one tenant's row while working for another: always a bug, never user input."""
 
 
 class TenantScoped:
     """Mixin for every tenant-owned table: composite indexes must start with `tenant_id`."""
 
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+
+
+def current_tenant_id() -> int | None:
+    return _tenant_id.get()
+
+
+def is_cross_tenant() -> bool:
+    return _cross_tenant.get()
+
+
+def _apply_to_transaction(session: Session | scoped_session) -> None:
+    """Write the tenant into the open PostgreSQL transaction, for row-level security."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        _set_config(session.connection())
+
+
+def _set_config(connection: Any) -> None:
+    tenant_id = _tenant_id.get()
+    connection.execute(
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true),"
+            " set_config('app.cross_tenant', :cross, true)"
+        ),
+        {
+            "tenant": "" if tenant_id is None else str(tenant_id),
+            "cross": "on" if _cross_tenant.get() else "off",
+        },
+    )
+
+
+@contextmanager
+def tenant_context(tenant_id: int | None, session: Session | None = None) -> Iterator[None]:
+    """Work as `tenant_id` (jobs, commands, tests): queries and writes see that tenant only."""
+    token = _tenant_id.set(tenant_id)
+    if session is not None:
+        _apply_to_transaction(session)
+    try:
+        yield
+    finally:
+        _tenant_id.reset(token)
+        if session is not None:
+            _apply_to_transaction(session)
+
+
+@contextmanager
+def cross_tenant(session: Session) -> Iterator[None]:
+    """See every tenant's rows. Only for platform work with its own audit trail (benchmarks,
+    the outbox relay, audit verification); callers record why they needed it."""
+    token = _cross_tenant.set(True)
+    _apply_to_transaction(session)
+    try:
+        yield
+    finally:
+        _cross_tenant.reset(token)
+        _apply_to_transaction(session)
+
+
+def _filter_by_tenant(state: ORMExecuteState) -> None:
+    """Safety net: every ORM SELECT of a tenant-owned model gets `tenant_id = <current>`."""
+    tenant_id = _tenant_id.get()
+    if tenant_id is None or _cross_tenant.get() or not state.is_select:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    )
+
+
+def _check_tenant(session: Session, _context: Any, _instances: Any) -> None:
+    """Refuse to write another tenant's row; stamp new rows with the current tenant."""
+    tenant_id = _tenant_id.get()
+    if tenant_id is None or _cross_tenant.get():
+        return
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.tenant_id is None and obj in session.new:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise TenantMismatchError(
+                f"{type(obj).__name__} of tenant {obj.tenant_id} written as tenant {tenant_id}"
+            )
+
+
+def _begin_with_tenant(_session: Session, _transaction: Any, connection: Any) -> None:
+    # Transaction-local settings start out unset, which already means "no tenant".
+    if connection.dialect.name == "postgresql" and (
+        _tenant_id.get() is not None or _cross_tenant.get()
+    ):
+        _set_config(connection)
 
 
 class TenantPathMiddleware:
@@ -55,24 +175,64 @@ class TenantPathMiddleware:
         return self.wsgi_app(environ, start_response)
 
 
-def init_app(app: Flask, loader: TenantLoader) -> None:
+def _resolve(finder: TenantFinder) -> TenantLike | None:
+    """Custom domain, then `<slug>.<base domain>`, then the path prefix. A host that is none of
+    these (an IP address, the bare base domain) is the platform itself: health checks from a
+    load balancer arrive that way."""
+    host = request.host.rsplit(":", 1)[0].lower().strip("[]")
+    base = current_app.config["BASE_DOMAIN"]
+    path_slug = request.environ.get(ENVIRON_SLUG)
+    tenant = None
+    if host.endswith("." + base):
+        slug = host.removesuffix("." + base)
+        tenant = finder.by_slug(slug) if SLUG_PATTERN.match(slug) else None
+        if tenant is None:
+            abort(404)
+    elif host not in (base, "localhost") and not _is_ip_address(host):
+        tenant = finder.by_domain(host)
+    if path_slug is not None:
+        if tenant is not None and tenant.slug != path_slug:
+            abort(404)  # one host, one tenant: never serve another tenant's path through it
+        tenant = finder.by_slug(path_slug) if SLUG_PATTERN.match(path_slug) else None
+        if tenant is None:
+            abort(404)
+    return tenant
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def init_app(app: Flask, finder: TenantFinder) -> None:
     app.wsgi_app = TenantPathMiddleware(app.wsgi_app)  # type: ignore[method-assign]
-    app.extensions["pelvicoach.tenant_loader"] = loader
+    if not event.contains(FlaskSession, "before_flush", _check_tenant):
+        event.listen(FlaskSession, "do_orm_execute", _filter_by_tenant)
+        event.listen(FlaskSession, "before_flush", _check_tenant)
+        event.listen(FlaskSession, "after_begin", _begin_with_tenant)
 
     @app.before_request
     def resolve_tenant() -> None:
-        from flask import request
-
         g.tenant = None
-        slug = request.environ.get(ENVIRON_SLUG)
-        if slug is None:
-            return
-        tenant = loader(slug) if SLUG_PATTERN.match(slug) else None
+        tenant = _resolve(finder)
         if tenant is None:
-            abort(404)
+            return
         if not tenant.is_active:
             abort(403)
         g.tenant = tenant
+        g.tenant_token = _tenant_id.set(tenant.id)
+        from pelvicoach.platform.extensions import db
+
+        _apply_to_transaction(db.session())
+
+    @app.teardown_request
+    def forget_tenant(_exc: BaseException | None) -> None:
+        token = g.pop("tenant_token", None)
+        if token is not None:
+            _tenant_id.reset(token)
 
     @app.context_processor
     def inject_tenant() -> dict[str, Any]:

@@ -6,8 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from pelvicoach.programs import demo, seed, views
+    from pelvicoach.platform.access import register_policy
+    from pelvicoach.programs import api, clinician, demo, seed, services, views
+    from pelvicoach.programs.models import Patient
 
+    del api  # imported for its routes on the API blueprint
+    register_policy(Patient, services.patient_policy)
     app.register_blueprint(views.bp)
+    app.register_blueprint(clinician.bp)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(seed.seed_command)

@@ -11,11 +11,14 @@ from flask_migrate import upgrade
 
 from pelvicoach.platform.accounts import Role, create_user
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.models import Cohort, Patient, Phase
 from pelvicoach.tenants.models import Tenant
 from pelvicoach.tenants.services import create_tenant, get_by_slug
 
 DEMO_PASSWORD = "demo-bekkenbodem-2026"  # noqa: S105 (demo mode only, printed on start)
+# Staff must use two-step verification, demo staff too: all share this authenticator key.
+DEMO_TOTP_SECRET = "PELVICOACHDEMOSTAFFTWOFACTORKEY2"  # noqa: S105 (demo mode only)
 
 DEMO_TENANTS = [
     {
@@ -64,45 +67,52 @@ def seed_demo() -> list[Tenant]:
             slug=spec["slug"], name=spec["name"], kind=spec["kind"], brand_color=spec["brand_color"]
         )
         db.session.flush()
-        clinician = None
-        for local, name, roles in spec["staff"]:
-            user = create_user(
-                tenant_id=tenant.id,
-                email=f"{local}@{tenant.slug}.example",
-                name=name,
-                roles=roles,
-                password=DEMO_PASSWORD,
-            )
-            if Role.CLINICIAN in roles:
-                clinician = user
-        db.session.flush()
-        today = datetime.now(UTC)
-        for number, (local, name, phase, weeks_postpartum) in enumerate(spec["patients"], 1):
-            user = create_user(
-                tenant_id=tenant.id,
-                email=f"{local}@{tenant.slug}.example",
-                name=name,
-                roles=[Role.PATIENT],
-                password=DEMO_PASSWORD,
-                locale="nl",
-            )
-            db.session.flush()
-            db.session.add(
-                Patient(
-                    tenant_id=tenant.id,
-                    user_id=user.id,
-                    pseudonym=f"PDEMO{tenant.id}{number:03d}",
-                    cohort=Cohort.POSTPARTUM,
-                    birth_year=1990 + number,
-                    delivery_date=date.today() - timedelta(weeks=weeks_postpartum),
-                    phase=phase,
-                    clinician_id=clinician.id if clinician else None,
-                    enrolled_at=today - timedelta(weeks=max(0, weeks_postpartum - 2)),
-                )
-            )
+        with tenant_context(tenant.id, db.session):
+            _seed_people(tenant, spec)
         tenants.append(tenant)
     db.session.commit()
     return tenants
+
+
+def _seed_people(tenant: Tenant, spec: dict) -> None:
+    """The tenant's staff and patients, written inside its tenant context."""
+    clinician = None
+    for local, name, roles in spec["staff"]:
+        user = create_user(
+            tenant_id=tenant.id,
+            email=f"{local}@{tenant.slug}.example",
+            name=name,
+            roles=roles,
+            password=DEMO_PASSWORD,
+        )
+        user.totp_secret = DEMO_TOTP_SECRET
+        if Role.CLINICIAN in roles:
+            clinician = user
+    db.session.flush()
+    today = datetime.now(UTC)
+    for number, (local, name, phase, weeks_postpartum) in enumerate(spec["patients"], 1):
+        user = create_user(
+            tenant_id=tenant.id,
+            email=f"{local}@{tenant.slug}.example",
+            name=name,
+            roles=[Role.PATIENT],
+            password=DEMO_PASSWORD,
+            locale="nl",
+        )
+        db.session.flush()
+        db.session.add(
+            Patient(
+                tenant_id=tenant.id,
+                user_id=user.id,
+                pseudonym=f"PDEMO{tenant.id}{number:03d}",
+                cohort=Cohort.POSTPARTUM,
+                birth_year=1990 + number,
+                delivery_date=date.today() - timedelta(weeks=weeks_postpartum),
+                phase=phase,
+                clinician_id=clinician.id if clinician else None,
+                enrolled_at=today - timedelta(weeks=max(0, weeks_postpartum - 2)),
+            )
+        )
 
 
 def describe(base_url: str) -> str:
@@ -114,6 +124,11 @@ def describe(base_url: str) -> str:
         for local, _name, phase, _weeks in spec["patients"]:
             lines.append(f"  patient  {local}@{spec['slug']}.example  ({phase})")
         lines.append("")
+    lines.append(
+        f"Staff sign in with a code from an authenticator app for key {DEMO_TOTP_SECRET},\n"
+        "or print the current code with: .venv/bin/python -c "
+        f"\"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+    )
     lines.append(f"Health: {base_url}/healthz   Readiness: {base_url}/readyz")
     return "\n".join(lines)
 

@@ -75,3 +75,19 @@ class Patient(TenantScoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Patient {self.pseudonym} tenant={self.tenant_id}>"
+
+
+class EmergencyAccess(TenantScoped, db.Model):
+    """A clinician's time-limited access to a patient outside her caseload, with its reason."""
+
+    __tablename__ = "emergency_accesses"
+    __table_args__ = (
+        Index("ix_emergency_accesses_tenant_id_patient", "tenant_id", "patient_id", "clinician_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,6 @@ unless one is asked for (one hash, shared, as hashing per row would dominate the
 from __future__ import annotations
 
 import random
-import string
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -18,7 +17,9 @@ from sqlalchemy import func, insert, select
 
 from pelvicoach.platform.accounts import Role, User, UserRole, hash_password
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.models import Cohort, Patient, Phase
+from pelvicoach.programs.services import new_pseudonym
 from pelvicoach.tenants.models import Tenant, TenantKind
 
 PHASE_WEIGHTS = {
@@ -31,12 +32,6 @@ PHASE_WEIGHTS = {
 BRAND_COLOURS = ("#0b5fa5", "#1f7a4d", "#8a2b68", "#b5451b", "#2d4a8a", "#006d77")
 PATIENTS_PER_CLINICIAN = 150
 BATCH = 5_000
-PSEUDONYM_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
-
-
-def new_pseudonym(rng: random.Random) -> str:
-    """Eight characters without look-alikes (O/0, I/1): readable aloud, not derived from her."""
-    return "P" + "".join(rng.choices(PSEUDONYM_ALPHABET, k=8))
 
 
 def _insert_users(rows: list[dict], role: str) -> list[int]:
@@ -69,26 +64,33 @@ def seed(
         )
         db.session.add(tenant)
         db.session.flush()
-        staff = dict.fromkeys((Role.ADMIN, Role.ENROLMENT, Role.ANALYST), 1)
-        staff[Role.CLINICIAN] = max(1, patients // PATIENTS_PER_CLINICIAN)
-        clinician_ids: list[int] = []
-        for role, count in staff.items():
-            rows = [
-                {
-                    "tenant_id": tenant.id,
-                    "email": f"{role}{i}@{tenant.slug}.example",
-                    "name": fake.name_female(),
-                    "password_hash": password_hash,
-                }
-                for i in range(1, count + 1)
-            ]
-            ids = _insert_users(rows, role)
-            if role == Role.CLINICIAN:
-                clinician_ids = ids
-        _seed_patients(tenant.id, patients, clinician_ids, rng, fake, now)
+        with tenant_context(tenant.id, db.session):
+            clinician_ids = _seed_staff(tenant, patients, fake, password_hash)
+            _seed_patients(tenant.id, patients, clinician_ids, rng, fake, now)
         created.append(tenant)
     db.session.commit()
     return created
+
+
+def _seed_staff(tenant: Tenant, patients: int, fake: Faker, password_hash: str | None) -> list[int]:
+    """One admin, enrolment officer and analyst; a clinician per 150 patients. Clinician ids."""
+    staff = dict.fromkeys((Role.ADMIN, Role.ENROLMENT, Role.ANALYST), 1)
+    staff[Role.CLINICIAN] = max(1, patients // PATIENTS_PER_CLINICIAN)
+    clinician_ids: list[int] = []
+    for role, count in staff.items():
+        rows = [
+            {
+                "tenant_id": tenant.id,
+                "email": f"{role}{i}@{tenant.slug}.example",
+                "name": fake.name_female(),
+                "password_hash": password_hash,
+            }
+            for i in range(1, count + 1)
+        ]
+        ids = _insert_users(rows, role)
+        if role == Role.CLINICIAN:
+            clinician_ids = ids
+    return clinician_ids
 
 
 def _seed_patients(

@@ -7,9 +7,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from pelvicoach.platform import tenancy
-    from pelvicoach.tenants import cli, services, views
+    from pelvicoach.tenants import admin, api, cli, services, views
 
-    tenancy.init_app(app, loader=services.get_by_slug)
+    del api  # imported for its routes on the API blueprint
+    tenancy.init_app(app, finder=services.Finder())
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
     app.cli.add_command(cli.create_tenant_command)
     app.cli.add_command(cli.create_user_command)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from pelvicoach.platform import audit, passwords
 from pelvicoach.platform.accounts import Role, create_user
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.tenants.models import TenantKind
 from pelvicoach.tenants.services import TenantError, create_tenant, get_by_slug
 
@@ -23,6 +25,14 @@ def create_tenant_command(slug: str, name: str, kind: str, brand_color: str) -> 
         tenant = create_tenant(slug=slug, name=name, kind=kind, brand_color=brand_color)
     except TenantError as exc:
         raise click.BadParameter(str(exc)) from None
+    db.session.flush()
+    audit.record(
+        "tenant.created",
+        tenant_id=None,
+        object_type="tenant",
+        object_id=str(tenant.id),
+        detail={"slug": tenant.slug, "kind": tenant.kind, "via": "cli"},
+    )
     db.session.commit()
     click.echo(f"created tenant {tenant.slug} (id {tenant.id})")
 
@@ -51,15 +61,25 @@ def create_user_command(
         if tenant is None:
             raise click.BadParameter(f"no tenant {slug!r}", param_hint="--tenant")
         tenant_id = tenant.id
-    staff = set(roles) - {Role.PATIENT}
-    if staff and len(password) < 12:
-        raise click.BadParameter("staff passwords need at least 12 characters")
-    try:
-        user = create_user(
-            tenant_id=tenant_id, email=email, name=name, roles=roles, password=password
+    staff = set(roles) - {Role.PATIENT, Role.OPERATOR}
+    problems = passwords.problems(
+        password, staff=bool(staff) or Role.OPERATOR in roles, email=email
+    )
+    if problems:
+        raise click.BadParameter(" ".join(problems), param_hint="--password")
+    with tenant_context(tenant_id, db.session):
+        try:
+            user = create_user(
+                tenant_id=tenant_id, email=email, name=name, roles=roles, password=password
+            )
+            db.session.flush()
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        audit.record(
+            "user.created",
+            object_type="user",
+            object_id=str(user.id),
+            detail={"roles": sorted(roles), "via": "cli"},
         )
-        db.session.flush()
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    db.session.commit()
-    click.echo(f"created user {user.email} (id {user.id}) with roles {', '.join(roles)}")
+        db.session.commit()
+        click.echo(f"created user {user.email} (id {user.id}) with roles {', '.join(roles)}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, String, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import TenantScoped
 
 
 class TenantKind(StrEnum):
@@ -35,6 +36,8 @@ class Tenant(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=TenantStatus.ACTIVE)
     brand_color: Mapped[str] = mapped_column(String(7), default="#0b5fa5")
     logo_path: Mapped[str | None] = mapped_column(String(255))
+    # Clinicians see their own caseload; a practice may open every patient to every clinician.
+    clinicians_see_all_patients: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
@@ -45,3 +48,14 @@ class Tenant(db.Model):
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
+
+
+class TenantDomain(TenantScoped, db.Model):
+    """A custom domain (e.g. bekkenbodem.delinde.nl) that serves one tenant's site."""
+
+    __tablename__ = "tenant_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.current_timestamp()
+    )

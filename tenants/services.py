@@ -8,17 +8,46 @@ from sqlalchemy import select
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import SLUG_PATTERN
-from pelvicoach.tenants.models import Tenant, TenantKind
+from pelvicoach.tenants.models import Tenant, TenantDomain, TenantKind
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class TenantError(ValueError):
     """A tenant cannot be created as asked; the message says why, for a person to read."""
 
 
+# Sub-domains the platform keeps for itself.
+RESERVED_SLUGS = frozenset({"www", "api", "app", "admin", "operator", "static", "mail", "status"})
+
+
 def get_by_slug(slug: str) -> Tenant | None:
     return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+def get_by_domain(domain: str) -> Tenant | None:
+    return db.session.scalar(
+        select(Tenant).join(TenantDomain).where(TenantDomain.domain == domain.lower())
+    )
+
+
+class Finder:
+    """How the platform's request hook finds tenants."""
+
+    by_slug = staticmethod(get_by_slug)
+    by_domain = staticmethod(get_by_domain)
+
+
+def add_domain(tenant: Tenant, domain: str) -> TenantDomain:
+    domain = domain.strip().lower().rstrip(".")
+    if not DOMAIN.match(domain):
+        raise TenantError("domain: not a valid host name")
+    if db.session.get(TenantDomain, domain) is not None:
+        raise TenantError(f"domain: {domain} is in use")
+    row = TenantDomain(tenant_id=tenant.id, domain=domain)
+    db.session.add(row)
+    return row
 
 
 def create_tenant(*, slug: str, name: str, kind: str, brand_color: str = "#0b5fa5") -> Tenant:
@@ -27,6 +56,8 @@ def create_tenant(*, slug: str, name: str, kind: str, brand_color: str = "#0b5fa
         raise TenantError(
             "slug: use 1-40 lower-case letters, digits and hyphens, not starting or ending with -"
         )
+    if slug in RESERVED_SLUGS:
+        raise TenantError(f"slug: {slug!r} is reserved for the platform")
     if kind not in set(TenantKind):
         raise TenantError(f"kind: must be one of {', '.join(TenantKind)}")
     if not HEX_COLOUR.match(brand_color):
@@ -38,3 +69,18 @@ def create_tenant(*, slug: str, name: str, kind: str, brand_color: str = "#0b5fa
     tenant = Tenant(slug=slug, name=name.strip(), kind=kind, brand_color=brand_color.lower())
     db.session.add(tenant)
     return tenant
+
+
+def update_settings(tenant: Tenant, changes: dict[str, object]) -> list[str]:
+    """Apply validated setting changes; return the names of those that really changed."""
+    changed = []
+    for name in ("brand_color", "clinicians_see_all_patients"):
+        if name not in changes:
+            continue
+        value = changes[name]
+        if name == "brand_color":
+            value = str(value).lower()
+        if getattr(tenant, name) != value:
+            setattr(tenant, name, value)
+            changed.append(name)
+    return changed

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from pelvicoach.platform.access import require_role
+from pelvicoach.platform.accounts import STAFF_ROLES
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.tenants.branding import brand_stylesheet
 
@@ -23,7 +25,7 @@ def brand_css() -> Response:
 
 
 @bp.get("/staff/")
-@login_required
+@require_role(*STAFF_ROLES)
 def home() -> str:
     require_tenant()
     return render_template("staff/home.html", user=current_user)

@@ -7,6 +7,7 @@ service fails the run; without it, the tests that need it are skipped with a one
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import threading
@@ -17,13 +18,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import pyotp
 import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
+
+from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get(
@@ -49,9 +54,16 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # set by pytest-xdist in 
 WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
 
 
+APP_ROLE = f"pelvicoach_app_{WORKER}"
+
+
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this worker."""
+def owner_url() -> Iterator[str]:
+    """A fresh database for this worker, migrated by its owner (the test server's superuser).
+
+    The app itself connects as `APP_ROLE`: no superuser, no BYPASSRLS, data rights only, exactly
+    as in production, so row-level security is really in force in every test.
+    """
     server = make_url(TEST_DATABASE_URL)
     admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
     name = f"pelvicoach_test_{WORKER}_{uuid.uuid4().hex[:8]}"
@@ -63,21 +75,41 @@ def database_url() -> Iterator[str]:
         )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    os.environ["PELVICOACH_DATABASE_URL"] = url
+        exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+        if not exists:
+            admin.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(owner_url: str) -> str:
+    """The app role's URL to the migrated test database."""
+    url = make_url(owner_url).set(username=APP_ROLE, password=None)
+    app_url = url.render_as_string(hide_password=False)
+    os.environ.update(
+        PELVICOACH_DATABASE_URL=app_url,
+        PELVICOACH_MIGRATION_DATABASE_URL=owner_url,
+        PELVICOACH_DATABASE_APP_ROLE=APP_ROLE,
+    )
     from flask_migrate import upgrade
 
     from pelvicoach.platform.app import create_app
+    from pelvicoach.platform.extensions import db
 
     app = create_app()
     with app.app_context():
         upgrade()
-        from pelvicoach.platform.extensions import db
-
         db.engine.dispose()
-    yield url
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return app_url
+
+
+@pytest.fixture(scope="session")
+def owner_engine(owner_url: str):
+    engine = create_engine(owner_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -105,13 +137,18 @@ def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 class FreshContextClient(FlaskClient):
-    """Each request in an app context of its own, as in production. Otherwise requests reuse
-    the context the `db` fixture holds open, and `g` (the tenant, the signed-in user) would
-    leak from one request into the next and hide bugs."""
+    """Each request as in production: an empty `contextvars` context and its own app context.
+    Otherwise the test's app context (and its cross-tenant view of the data, see `db`) would
+    leak into the app under test, and `g` from one request into the next."""
 
     def open(self, *args: object, **kwargs: object):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+        application = self.application
+
+        def request() -> object:
+            with application.app_context():
+                return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.Context().run(request)
 
 
 @pytest.fixture
@@ -140,16 +177,17 @@ def app(make_app: Callable[..., Flask], redis_url: str) -> Flask:
 
 
 @pytest.fixture
-def db(app: Flask) -> Iterator[object]:
-    """The database inside an app context; every table is emptied after the test."""
+def db(app: Flask, owner_engine) -> Iterator[object]:
+    """The database inside an app context. The test itself sees every tenant's rows (requests
+    and commands run without that, see `FreshContextClient`); the owner empties it afterwards."""
     from pelvicoach.platform.extensions import db as database
 
-    with app.app_context():
+    with app.app_context(), cross_tenant(database.session):
         yield database
         database.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in database.metadata.sorted_tables)
-        with database.engine.begin() as connection:
-            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    tables = ", ".join(f'"{t.name}"' for t in database.metadata.sorted_tables)
+    with owner_engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(autouse=True)
@@ -169,6 +207,17 @@ def _flush_redis(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def client(app: Flask, db: object) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def cli(app: Flask, db: object) -> Callable[..., object]:
+    """Invoke a `pelvicoach` command as the shell would: fresh context, no tenant."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str) -> object:
+        return contextvars.Context().run(runner.invoke, args=list(args))
+
+    return invoke
 
 
 @pytest.fixture
@@ -221,14 +270,20 @@ def make_user(db: object) -> Callable[..., object]:
     from pelvicoach.platform.accounts import create_user
 
     def make(tenant: object | None, email: str, *roles: str, password: str = PASSWORD) -> object:
-        user = create_user(
-            tenant_id=tenant.id if tenant is not None else None,
-            email=email,
-            name=email.split("@")[0].title() + " Test",
-            roles=roles or ("patient",),
-            password=password,
-        )
-        db.session.commit()
+        """Staff (and operators) get two-step verification switched on, as they must have."""
+        tenant_id = tenant.id if tenant is not None else None
+        roles = roles or ("patient",)
+        with tenant_context(tenant_id, db.session):
+            user = create_user(
+                tenant_id=tenant_id,
+                email=email,
+                name=email.split("@")[0].title() + " Test",
+                roles=roles,
+                password=password,
+            )
+            if set(roles) - {"patient"}:
+                user.totp_secret = pyotp.random_base32()
+            db.session.commit()
         return user
 
     return make
@@ -240,16 +295,17 @@ def make_patient(db: object, make_user: Callable[..., object]) -> Callable[..., 
 
     def make(tenant: object, email: str, phase: str = "awareness", clinician=None) -> object:
         user = make_user(tenant, email, "patient")
-        patient = Patient(
-            tenant_id=tenant.id,
-            user_id=user.id,
-            pseudonym=f"PT{user.id:07d}",
-            birth_year=1993,
-            phase=phase,
-            clinician_id=clinician.id if clinician else None,
-        )
-        db.session.add(patient)
-        db.session.commit()
+        with tenant_context(tenant.id, db.session):
+            patient = Patient(
+                tenant_id=tenant.id,
+                user_id=user.id,
+                pseudonym=f"PT{user.id:07d}",
+                birth_year=1993,
+                phase=phase,
+                clinician_id=clinician.id if clinician else None,
+            )
+            db.session.add(patient)
+            db.session.commit()
         return patient
 
     return make
@@ -257,10 +313,26 @@ def make_patient(db: object, make_user: Callable[..., object]) -> Callable[..., 
 
 @pytest.fixture
 def sign_in(client: FlaskClient) -> Callable[..., object]:
+    """Post the login form (the password step only)."""
+
     def post(tenant_slug: str, email: str, password: str = PASSWORD):
         return client.post(f"/t/{tenant_slug}/login", data={"email": email, "password": password})
 
     return post
+
+
+@pytest.fixture
+def sign_in_staff(client: FlaskClient, sign_in: Callable[..., object]) -> Callable[..., object]:
+    """Password and authenticator code, as a member of staff signs in."""
+
+    def both_steps(tenant_slug: str | None, user: object, password: str = PASSWORD):
+        prefix = f"/t/{tenant_slug}" if tenant_slug else ""
+        first = client.post(f"{prefix}/login", data={"email": user.email, "password": password})
+        assert first.headers["Location"] == f"{prefix}/login/verify", first.text
+        code = pyotp.TOTP(user.totp_secret).now()
+        return client.post(f"{prefix}/login/verify", data={"code": code})
+
+    return both_steps
 
 
 # --- live server and browser ------------------------------------------------------------------

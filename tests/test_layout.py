@@ -173,7 +173,7 @@ def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_pat
         "pelvicoach/migrations/env.py",
         "pelvicoach/migrations/alembic.ini",
         "pelvicoach/migrations/script.py.mako",
-        "pelvicoach/migrations/versions/20261124_initial_schema.py",
+        "pelvicoach/migrations/versions/0001_initial_schema.py",
         "pelvicoach/platform/app.py",
         "pelvicoach/platform/templates/base.html",
         "pelvicoach/platform/translations/nl/LC_MESSAGES/messages.mo",

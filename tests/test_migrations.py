@@ -18,7 +18,9 @@ def test_autogenerate_finds_no_difference_on_a_migrated_postgresql(db):
 
 def test_migrations_build_the_sqlite_demo_database(make_app, tmp_path):
     app = make_app(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'demo.db'}", SQLALCHEMY_ENGINE_OPTIONS={}
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'demo.db'}",
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        MIGRATION_DATABASE_URL=None,
     )
     with app.app_context():
         upgrade()

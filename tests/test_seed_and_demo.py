@@ -62,8 +62,8 @@ def test_seeded_data_is_reproducible(db):
     assert list(database.session.scalars(select(Patient.pseudonym).order_by(Patient.id))) == first
 
 
-def test_seed_command(app, db):
-    result = app.test_cli_runner().invoke(args=["seed", "--tenants", "2", "--patients", "10"])
+def test_seed_command(cli, db):
+    result = cli("seed", "--tenants", "2", "--patients", "10")
     assert result.exit_code == 0, result.output
     assert "seeded 2 tenant(s) with 10 patient(s) each" in result.output
     assert database.session.scalar(select(func.count()).select_from(Patient)) == 20
@@ -76,12 +76,14 @@ def test_demo_seed_is_idempotent_with_phases_and_logins(client, sign_in):
     kinds = set(database.session.scalars(select(Tenant.kind)))
     assert kinds == {"insurer", "practice"}
     assert len(set(database.session.scalars(select(Patient.phase)))) >= 4
-    assert sign_in("horizon", "fysio@horizon.example", DEMO_PASSWORD).status_code == 302
-    assert "Marloes" in client.get("/t/horizon/staff/").text
+    staff = sign_in("horizon", "fysio@horizon.example", DEMO_PASSWORD)
+    assert staff.headers["Location"] == "/t/horizon/login/verify"  # demo staff use 2FA too
+    assert sign_in("delinde", "julia@delinde.example", DEMO_PASSWORD).status_code == 302
+    assert "Hallo Julia" in client.get("/t/delinde/").text
 
 
-def test_demo_refuses_to_run_outside_demo_mode(app):
-    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+def test_demo_refuses_to_run_outside_demo_mode(cli):
+    result = cli("demo", "--no-serve")
     assert result.exit_code != 0
     assert "PELVICOACH_ENV=demo" in result.output
 

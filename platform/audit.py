@@ -1,0 +1,170 @@
+"""The audit trail (NEN 7513): who did what to which record, when and from where.
+
+Append-only: the app's database role may INSERT and SELECT here, nothing else. Each row carries
+the hash of the previous row of its tenant and a gap-free sequence number, so `pelvicoach audit
+verify` can tell when a row was altered or removed. Rows name patients by pseudonym only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, has_request_context, request
+from flask_login import current_user
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import (
+    TenantScoped,
+    cross_tenant,
+    current_tenant_id,
+    tenant_context,
+)
+
+GENESIS = "0" * 64
+_LOCK_NAMESPACE = 7513  # pg_advisory_xact_lock(namespace, tenant): one writer per chain
+
+
+class AuditEvent(TenantScoped, db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("uq_audit_events_tenant_id_seq", "tenant_id", "seq", unique=True),
+        Index("ix_audit_events_tenant_id_object", "tenant_id", "object_type", "object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("tenants.id", ondelete="RESTRICT")
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_roles: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def compute_hash(self) -> str:
+        occurred = self.occurred_at
+        if occurred.tzinfo is None:  # SQLite hands back naive UTC
+            occurred = occurred.replace(tzinfo=UTC)
+        payload = [
+            self.tenant_id,
+            self.seq,
+            occurred.astimezone(UTC).isoformat(),
+            self.actor_id,
+            self.actor_roles,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.ip,
+            self.request_id,
+            self.detail,
+            self.prev_hash,
+        ]
+        encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _actor() -> tuple[int | None, str]:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, ",".join(sorted(current_user.roles))
+    return None, ""
+
+
+def record(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+    tenant_id: int | None = ...,  # type: ignore[assignment]
+    actor_id: int | None = ...,  # type: ignore[assignment]
+    actor_roles: str | None = None,
+) -> AuditEvent:
+    """Append an event to the tenant's chain in the caller's transaction (committed with it)."""
+    if tenant_id is ...:
+        tenant_id = current_tenant_id()
+    default_actor, default_roles = _actor()
+    if actor_id is ...:
+        actor_id = default_actor
+    session = db.session
+    with tenant_context(tenant_id, session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:ns, :tenant)"),
+                {"ns": _LOCK_NAMESPACE, "tenant": tenant_id or 0},
+            )
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(_same_chain(tenant_id))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        event = AuditEvent(
+            tenant_id=tenant_id,
+            seq=(last.seq + 1) if last else 1,
+            occurred_at=datetime.now(UTC),
+            actor_id=actor_id,
+            actor_roles=actor_roles if actor_roles is not None else default_roles,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            ip=request.remote_addr if has_request_context() else None,
+            request_id=g.get("request_id") if has_request_context() else None,
+            detail=detail,
+            prev_hash=last.hash if last else GENESIS,
+        )
+        event.hash = event.compute_hash()
+        session.add(event)
+        session.flush()
+    return event
+
+
+def _same_chain(tenant_id: int | None):
+    if tenant_id is None:
+        return AuditEvent.tenant_id.is_(None)
+    return AuditEvent.tenant_id == tenant_id
+
+
+@dataclass(frozen=True)
+class Problem:
+    tenant_id: int | None
+    seq: int
+    message: str
+
+
+def verify() -> Iterator[Problem]:
+    """Walk every tenant's chain; yield each break (altered row, missing row, broken link)."""
+    session = db.session
+    with cross_tenant(session):
+        chains = session.scalars(select(AuditEvent.tenant_id).distinct()).all()
+        for tenant_id in chains:
+            expected_seq, prev_hash = 1, GENESIS
+            rows = session.scalars(
+                select(AuditEvent)
+                .where(_same_chain(tenant_id))
+                .order_by(AuditEvent.seq)
+                .execution_options(yield_per=1000)
+            )
+            for row in rows:
+                if row.seq != expected_seq:
+                    yield Problem(
+                        tenant_id, row.seq, f"row(s) {expected_seq}..{row.seq - 1} missing"
+                    )
+                elif row.prev_hash != prev_hash:
+                    yield Problem(tenant_id, row.seq, "link to the previous row is broken")
+                if row.compute_hash() != row.hash:
+                    yield Problem(tenant_id, row.seq, "row was altered")
+                expected_seq, prev_hash = row.seq + 1, row.hash

@@ -1,0 +1,68 @@
+"""The platform operator's console: job health and, in the demo, the mailbox. No patient data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from rq import Queue
+from rq.registry import FailedJobRegistry
+from sqlalchemy import func, select
+
+from pelvicoach.platform.access import require_role
+from pelvicoach.platform.accounts import Role
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.jobs import QUEUES, redis_connection
+from pelvicoach.platform.mail import OutgoingMail
+from pelvicoach.platform.outbox import OutboxJob
+from pelvicoach.platform.tenancy import cross_tenant, current_tenant
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+
+@bp.before_request
+def platform_only() -> None:
+    if current_tenant() is not None:
+        abort(404)
+
+
+@bp.get("/")
+@require_role(Role.OPERATOR)
+def home():
+    with cross_tenant(db.session):
+        waiting = db.session.scalar(
+            select(func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
+        )
+    return render_template("operator/home.html", waiting=waiting, failed=_failed_jobs())
+
+
+def _failed_jobs() -> list[dict[str, object]] | None:
+    connection = redis_connection()
+    if connection is None:
+        return None
+    failed = []
+    for name in QUEUES:
+        registry = FailedJobRegistry(queue=Queue(name, connection=connection))
+        for job in registry.get_job_ids()[:50]:
+            fetched = Queue(name, connection=connection).fetch_job(job)
+            failed.append(
+                {
+                    "id": job,
+                    "queue": name,
+                    "function": fetched.func_name if fetched else "?",
+                    "ended_at": fetched.ended_at if fetched else None,
+                    "error": (fetched.exc_info or "").strip().splitlines()[-1:] if fetched else [],
+                }
+            )
+    return failed
+
+
+@bp.get("/mailbox")
+@require_role(Role.OPERATOR)
+def mailbox():
+    """Only in the demo, where mails are not sent: the operator reads them here instead."""
+    if current_app.config["PELVICOACH_MODE"] != "demo":
+        abort(404)
+    with cross_tenant(db.session):
+        mails = db.session.scalars(
+            select(OutgoingMail).order_by(OutgoingMail.created_at.desc()).limit(100)
+        ).all()
+    return render_template("operator/mailbox.html", mails=mails)

@@ -1,0 +1,153 @@
+"""Jobs that must not be lost: written in the same transaction as the change that needs them.
+
+`defer()` adds an outbox row to the caller's transaction. After the request, the rows are
+relayed to rq (or, without Redis, run in-process); whatever could not be relayed, because Redis
+was down, stays in the table until the relay loop (`pelvicoach outbox relay`, the worker's
+periodic job) hands it on. A job runs through `run()`, which locks its row and marks it done, so a
+job relayed twice still has its effect once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.jobs import QUEUES, RETRY_INTERVALS, redis_connection
+from pelvicoach.platform.tenancy import TenantScoped, cross_tenant, tenant_context
+
+log = logging.getLogger(__name__)
+RELAY_AGAIN_AFTER = timedelta(minutes=10)
+
+
+class OutboxJob(TenantScoped, db.Model):
+    __tablename__ = "outbox_jobs"
+    __table_args__ = (Index("ix_outbox_jobs_pending", "done_at", "relayed_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
+    )
+    job_id: Mapped[str] = mapped_column(String(128), unique=True)
+    queue: Mapped[str] = mapped_column(String(16))
+    func: Mapped[str] = mapped_column(String(128))
+    args: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _dotted(func: Any) -> str:
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def _resolve(dotted: str) -> Any:
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def defer(
+    func: Any, *args: Any, tenant_id: int | None, queue: str = "default", job_id: str | None = None
+) -> OutboxJob:
+    """Queue `func(*args)` with the caller's transaction. Arguments must be JSON (ids, not
+    objects); the job runs in `tenant_id`'s context. The same `job_id` is only ever run once."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    dotted = _dotted(func)
+    if job_id is None:
+        digest = hashlib.sha256(json.dumps([dotted, tenant_id, args]).encode()).hexdigest()[:32]
+        job_id = f"{func.__name__}:{digest}"
+    row = OutboxJob(
+        tenant_id=tenant_id,
+        job_id=job_id,
+        queue=queue,
+        func=dotted,
+        args=list(args),
+        created_at=datetime.now(UTC),
+    )
+    with tenant_context(tenant_id):
+        db.session.add(row)
+        db.session.flush()
+    if has_request_context():
+        g.setdefault("outbox_ids", []).append(row.id)
+    return row
+
+
+def run(outbox_id: int, tenant_id: int | None) -> str:
+    """rq entry point: run an outbox job once, in its tenant's context."""
+    session = db.session
+    with tenant_context(tenant_id, session):
+        row = session.scalar(
+            select(OutboxJob).where(OutboxJob.id == outbox_id).with_for_update(skip_locked=True)
+        )
+        if row is None or row.done_at is not None:
+            session.rollback()
+            return "skipped"
+        _resolve(row.func)(*row.args)
+        row.done_at = datetime.now(UTC)
+        session.commit()
+    return "done"
+
+
+def relay(limit: int = 500, ids: list[int] | None = None) -> int:
+    """Hand pending jobs to rq (or run them here without Redis); returns how many were handed on.
+
+    Cross-tenant on purpose: the relay serves every tenant and reads ids and function names only.
+    """
+    session = db.session
+    connection = redis_connection()
+    now = datetime.now(UTC)
+    handed = 0
+    with cross_tenant(session):
+        query = select(OutboxJob.id, OutboxJob.tenant_id, OutboxJob.queue, OutboxJob.job_id).where(
+            OutboxJob.done_at.is_(None),
+            (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - RELAY_AGAIN_AFTER),
+        )
+        if ids is not None:
+            query = query.where(OutboxJob.id.in_(ids))
+        pending = session.execute(query.order_by(OutboxJob.id).limit(limit)).all()
+        session.rollback()
+    for outbox_id, tenant_id, queue, job_id in pending:
+        if connection is None:
+            run(outbox_id, tenant_id)
+            handed += 1
+            continue
+        try:
+            Queue(queue, connection=connection).enqueue(
+                run,
+                outbox_id,
+                tenant_id,
+                job_id=job_id,
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            )
+        except RedisError as exc:
+            log.warning("outbox: Redis unavailable, %d job(s) wait: %s", len(pending), exc)
+            break
+        with cross_tenant(session):
+            session.get(OutboxJob, outbox_id).relayed_at = now
+            session.commit()
+        handed += 1
+    return handed
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def relay_this_requests_jobs(response):
+        ids = g.pop("outbox_ids", None)
+        if ids and response.status_code < 400:
+            try:
+                relay(ids=ids)
+            except Exception:  # the jobs are safe in the table; never fail the response
+                current_app.logger.exception("outbox relay after request failed")
+                db.session.rollback()
+        return response

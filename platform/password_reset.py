@@ -1,0 +1,109 @@
+"""Password reset by e-mail: a single-use, expiring token, stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pelvicoach.platform import audit
+from pelvicoach.platform.accounts import User, find_user
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.mail import queue_mail
+from pelvicoach.platform.tenancy import TenantScoped
+
+VALID_FOR = timedelta(hours=1)
+
+
+class PasswordResetToken(TenantScoped, db.Model):
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_reset(
+    tenant_id: int | None, email: str, link_for: Callable[[str], str], site_name: str
+) -> None:
+    """Mail a reset link if the address has an active account here; say nothing either way."""
+    user = find_user(tenant_id, email)
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordResetToken(
+            tenant_id=tenant_id,
+            user_id=user.id,
+            token_hash=_hash(token),
+            expires_at=datetime.now(UTC) + VALID_FOR,
+        )
+    )
+    queue_mail(
+        tenant_id=tenant_id,
+        to=user.email,
+        subject=_("Choose a new password for %(site)s", site=site_name),
+        body=_(
+            "Hello %(name)s,\n\nYou asked for a new password. Choose one here within an hour:\n"
+            "%(link)s\n\nDid you not ask for this? Then you can ignore this e-mail; your password"
+            " stays the same.\n",
+            name=user.name,
+            link=link_for(token),
+        ),
+        purpose="password_reset",
+    )
+    audit.record(
+        "password.reset_requested", object_type="user", object_id=str(user.id), actor_id=user.id
+    )
+
+
+def user_for_token(tenant_id: int | None, token: str) -> User | None:
+    row = _valid(tenant_id, token)
+    return db.session.get(User, row.user_id) if row else None
+
+
+def _valid(tenant_id: int | None, token: str) -> PasswordResetToken | None:
+    in_tenant = (
+        PasswordResetToken.tenant_id.is_(None)
+        if tenant_id is None
+        else PasswordResetToken.tenant_id == tenant_id
+    )
+    return db.session.scalar(
+        select(PasswordResetToken).where(
+            in_tenant,
+            PasswordResetToken.token_hash == _hash(token),
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at > datetime.now(UTC),
+        )
+    )
+
+
+def reset_password(tenant_id: int | None, token: str, password: str) -> User | None:
+    """Set the new password and spend every open token of the account; None if the token is
+    unknown, used or expired. The caller checks the password rules first."""
+    row = _valid(tenant_id, token)
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    user.set_password(password)
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=datetime.now(UTC))
+    )
+    audit.record("password.reset", object_type="user", object_id=str(user.id), actor_id=user.id)
+    return user

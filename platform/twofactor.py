@@ -1,0 +1,116 @@
+"""Two-step verification: TOTP (authenticator app) with one-time recovery codes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+import pyotp
+import segno
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pelvicoach.platform.accounts import User
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import TenantScoped
+
+ISSUER = "Pelvicoach"
+RECOVERY_CODES = 10
+
+
+class RecoveryCode(TenantScoped, db.Model):
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, user: User, label: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=f"{ISSUER} {label}")
+
+
+def qr_data_uri(uri: str) -> str:
+    """An SVG QR code as a data: URI (the CSP allows data: images, not inline SVG scripts)."""
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+
+
+def _step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step `code` is valid for (allowing one step of clock drift), or None."""
+    totp = pyotp.TOTP(secret)
+    for drift in (0, -1, 1):
+        at = now.timestamp() + drift * totp.interval
+        if secrets.compare_digest(totp.at(at), code):
+            return int(at // totp.interval)
+    return None
+
+
+def check_code(secret: str, code: str) -> bool:
+    code = code.replace(" ", "")
+    return code.isdigit() and len(code) == 6 and _step(secret, code, datetime.now(UTC)) is not None
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """A code is good once: a code seen before (replayed) is refused."""
+    code = code.replace(" ", "")
+    if not user.totp_secret or not (code.isdigit() and len(code) == 6):
+        return False
+    step = _step(user.totp_secret, code, datetime.now(UTC))
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+
+
+def enable(user: User, secret: str) -> list[str]:
+    """Switch 2FA on and return fresh recovery codes, to be shown once."""
+    user.totp_secret = secret
+    user.totp_last_step = None
+    return new_recovery_codes(user)
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    db.session.add_all(
+        RecoveryCode(tenant_id=user.tenant_id, user_id=user.id, code_hash=_hash(code))
+        for code in codes
+    )
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    row = db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if row is None:
+        return False
+    row.used_at = datetime.now(UTC)
+    return True
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return len(
+        db.session.scalars(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        ).all()
+    )

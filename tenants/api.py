@@ -1,0 +1,43 @@
+"""API: who a key is, and the tenant's program settings."""
+
+from __future__ import annotations
+
+from flask import g
+
+from pelvicoach.platform.api import audit_call, bp, load, operation
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.tenants.schemas import KeyInfoSchema, ProgramSettingsSchema
+from pelvicoach.tenants.services import update_settings
+
+
+@bp.get("/key")
+@operation("The calling key, its scopes and tenant", scope=None, response=KeyInfoSchema)
+def key_info():
+    key = g.api_key
+    return KeyInfoSchema().dump(
+        {"name": key.name, "scopes": key.scopes, "tenant": require_tenant()}
+    )
+
+
+@bp.get("/program/settings")
+@operation("The program settings", scope=None, response=ProgramSettingsSchema)
+def get_settings():
+    return ProgramSettingsSchema().dump(require_tenant())
+
+
+@bp.patch("/program/settings")
+@operation(
+    "Change program settings",
+    scope="program:write",
+    body=ProgramSettingsSchema,
+    response=ProgramSettingsSchema,
+)
+def patch_settings():
+    tenant = require_tenant()
+    changes = load(ProgramSettingsSchema)
+    changed = update_settings(tenant, changes)
+    if changed:
+        audit_call("settings.changed", object_type="tenant", object_id=str(tenant.id))
+    db.session.commit()
+    return ProgramSettingsSchema().dump(tenant)
