@@ -51,7 +51,7 @@ def queue_mail(*, tenant_id: int | None, to: str, subject: str, body: str, purpo
     )
     db.session.add(mail)
     db.session.flush()
-    outbox.defer(send_mail, mail.id, tenant_id=tenant_id, queue="high", job_id=f"mail:{mail.id}")
+    outbox.defer(send_mail, mail.id, tenant_id=tenant_id, queue="high", job_id=f"mail-{mail.id}")
 
 
 def send_mail(mail_id: int) -> None:

@@ -60,13 +60,14 @@ def defer(
     func: Any, *args: Any, tenant_id: int | None, queue: str = "default", job_id: str | None = None
 ) -> OutboxJob:
     """Queue `func(*args)` with the caller's transaction. Arguments must be JSON (ids, not
-    objects); the job runs in `tenant_id`'s context. The same `job_id` is only ever run once."""
+    objects); the job runs in `tenant_id`'s context. The same `job_id` (letters, digits, - and _)
+    is only ever run once."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     dotted = _dotted(func)
     if job_id is None:
         digest = hashlib.sha256(json.dumps([dotted, tenant_id, args]).encode()).hexdigest()[:32]
-        job_id = f"{func.__name__}:{digest}"
+        job_id = f"{func.__name__}-{digest}"
     row = OutboxJob(
         tenant_id=tenant_id,
         job_id=job_id,

@@ -60,7 +60,7 @@ class Periodic:
     queue: str = "low"
 
     def job_id(self, now: float) -> str:
-        return f"periodic:{self.name}:{int(now // self.every)}"
+        return f"periodic-{self.name}-{int(now // self.every)}"
 
 
 PERIODIC = (

@@ -10,10 +10,15 @@ from __future__ import annotations
 import contextvars
 import os
 import shutil
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -369,3 +374,73 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-quic",
         ],
     }
+
+
+# --- jobs and mail ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_jobs(app: Flask) -> Callable[..., int]:
+    """Work every queued rq job in this process, as a worker of `app` (or of the app given)
+    would; returns how many succeeded."""
+    from rq import Queue, SimpleWorker
+    from rq.registry import FinishedJobRegistry
+
+    from pelvicoach.platform.jobs import QUEUES, redis_connection
+
+    def work(worker_app: Flask | None = None) -> int:
+        def burst() -> int:
+            with (worker_app or app).app_context():
+                connection = redis_connection()
+                queues = [Queue(name, connection=connection) for name in QUEUES]
+                finished = [FinishedJobRegistry(queue=queue) for queue in queues]
+                before = sum(registry.count for registry in finished)
+                SimpleWorker(queues, connection=connection).work(burst=True)
+                return sum(registry.count for registry in finished) - before
+
+        return contextvars.Context().run(burst)
+
+    return work
+
+
+@dataclass
+class Mailbox:
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app: Callable[..., Flask], redis_url: str, smtp_server) -> Flask:
+    mailbox, port = smtp_server
+    app = make_app(
+        REDIS_URL=redis_url,
+        RATELIMIT_STORAGE_URI=redis_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME=None,
+        MAIL_SENDER="Pelvicoach <no-reply@pelvicoach.test>",
+    )
+    app.mailbox = mailbox
+    return app

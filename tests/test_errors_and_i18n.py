@@ -86,8 +86,39 @@ def test_every_dutch_message_is_translated_and_compiled():
         po = read_po(f)
     with open(TRANSLATIONS / "nl/LC_MESSAGES/messages.mo", "rb") as f:
         mo = read_mo(f)
-    untranslated = [m.id for m in po if m.id and not m.string]
+    untranslated = [m.id for m in po if m.id and (not m.string or m.fuzzy)]
     assert untranslated == []
     po_pairs = {m.id: m.string for m in po if m.id}
     mo_pairs = {m.id: m.string for m in mo if m.id}
     assert po_pairs == mo_pairs, "run scripts/i18n.sh to recompile the catalogue"
+
+
+def test_every_text_in_the_code_is_in_the_catalogue(tmp_path):
+    import subprocess
+    import sys
+
+    repo = TRANSLATIONS.parent.parent
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            "--ignore-dirs",
+            ".venv tests node_modules .tmp",
+            ".",
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+    with open(pot, "rb") as f:
+        source_ids = {m.id for m in read_po(f) if m.id}
+    with open(TRANSLATIONS / "nl/LC_MESSAGES/messages.po", "rb") as f:
+        catalogue_ids = {m.id for m in read_po(f) if m.id}
+    assert source_ids - catalogue_ids == set(), "run scripts/i18n.sh and translate the new texts"

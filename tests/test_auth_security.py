@@ -1,0 +1,251 @@
+"""Two-step verification, password reset over real SMTP, rate limits and lockout, sessions."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from sqlalchemy import func, select
+
+from pelvicoach.platform.accounts import User
+from pelvicoach.platform.audit import AuditEvent
+from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.password_reset import PasswordResetToken
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _actions() -> list[str]:
+    return list(database.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_staff_must_set_up_two_step_verification_first(client, make_tenant, db, sign_in):
+    from pelvicoach.platform.accounts import create_user
+
+    tenant = make_tenant("linde")
+    user = create_user(
+        tenant_id=tenant.id,
+        email="anouk@linde.nl",
+        name="Anouk",
+        roles=["clinician"],
+        password=PASSWORD,
+    )
+    database.session.commit()
+    response = sign_in("linde", "anouk@linde.nl")
+    assert response.headers["Location"] == "/t/linde/login/setup-2fa"
+    # Not signed in yet: the staff page still sends her to the login.
+    assert client.get("/t/linde/staff/").status_code == 302
+    page = client.get("/t/linde/login/setup-2fa")
+    assert 'src="data:image/svg+xml' in page.text
+    secret = re.search(r'<code class="user-select-all">([A-Z2-7]+)</code>', page.text).group(1)
+    assert client.post("/t/linde/login/setup-2fa", data={"code": "000000"}).status_code == 200
+    done = client.post("/t/linde/login/setup-2fa", data={"code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r"<li>([0-9a-f]{8}-[0-9a-f]{8})</li>", done.text)
+    assert len(codes) == 10
+    assert client.get("/t/linde/staff/").status_code == 200
+    database.session.refresh(user)
+    assert user.totp_secret == secret
+    assert {"2fa.enabled", "login.success"} <= set(_actions())
+
+
+def test_second_step_refuses_wrong_and_replayed_codes(client, make_tenant, make_user, sign_in):
+    tenant = make_tenant("linde")
+    user = make_user(tenant, "anouk@linde.nl", "clinician")
+    assert sign_in("linde", user.email).headers["Location"] == "/t/linde/login/verify"
+    wrong = client.post("/t/linde/login/verify", data={"code": "123456"})
+    assert "Deze code klopt niet" in wrong.text
+    code = pyotp.TOTP(user.totp_secret).now()
+    assert client.post("/t/linde/login/verify", data={"code": code}).status_code == 302
+    client.post("/t/linde/logout")
+    sign_in("linde", user.email)
+    replay = client.post("/t/linde/login/verify", data={"code": code})
+    assert "Deze code klopt niet" in replay.text
+    assert "login.second_step_failure" in _actions()
+
+
+def test_a_recovery_code_works_once(client, make_tenant, make_user, sign_in, db):
+    from pelvicoach.platform import twofactor
+
+    tenant = make_tenant("linde")
+    user = make_user(tenant, "anouk@linde.nl", "admin")
+    codes = twofactor.new_recovery_codes(user)
+    database.session.commit()
+    sign_in("linde", user.email)
+    assert client.post("/t/linde/login/verify", data={"code": codes[0]}).status_code == 302
+    client.post("/t/linde/logout")
+    sign_in("linde", user.email)
+    assert client.post("/t/linde/login/verify", data={"code": codes[0]}).status_code == 200
+    assert twofactor.remaining_recovery_codes(user) == 9
+
+
+def test_patients_sign_in_with_a_password_alone(client, make_tenant, make_patient, sign_in):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    assert sign_in("linde", "sanne@example.nl").headers["Location"] == "/t/linde/"
+
+
+def test_password_reset_by_email_end_to_end(mail_app, db, make_tenant, make_patient, run_jobs):
+    make_patient(make_tenant("linde", name="Praktijk De Linde"), "sanne@example.nl")
+    client = mail_app.test_client()
+    old_session = mail_app.test_client()
+    old_session.post("/t/linde/login", data={"email": "sanne@example.nl", "password": PASSWORD})
+    assert "Hallo" in old_session.get("/t/linde/").text
+
+    response = client.post("/t/linde/forgot-password", data={"email": "sanne@example.nl"})
+    assert response.status_code == 302
+    assert run_jobs(mail_app) >= 1
+    (message,) = mail_app.mailbox.messages
+    assert message["To"] == "sanne@example.nl"
+    assert "Praktijk De Linde" in message["Subject"]
+    link = re.search(r"http://localhost(/t/linde/reset-password/\S+)", message.get_content()).group(
+        1
+    )
+    # The token is stored only as a hash, and the sent mail's body is no longer kept.
+    token = link.rsplit("/", 1)[1]
+    stored = database.session.scalars(select(PasswordResetToken.token_hash)).all()
+    assert token not in stored
+    assert len(stored) == 1
+
+    weak = client.post(link, data={"password": "password1", "confirm": "password1"})
+    assert "te vaak gebruikt" in weak.text
+    done = client.post(
+        link, data={"password": "a new long password", "confirm": "a new long password"}
+    )
+    assert done.headers["Location"] == "/t/linde/login"
+    # single use, the old password is gone, and every old session has ended
+    again = client.post(
+        link, data={"password": "another long one!", "confirm": "another long one!"}
+    )
+    assert again.headers["Location"] == "/t/linde/forgot-password"
+    assert (
+        "horen niet bij elkaar"
+        in client.post(
+            "/t/linde/login", data={"email": "sanne@example.nl", "password": PASSWORD}
+        ).text
+    )
+    assert "Hallo" not in old_session.get("/t/linde/").text
+    login = client.post(
+        "/t/linde/login", data={"email": "sanne@example.nl", "password": "a new long password"}
+    )
+    assert login.headers["Location"] == "/t/linde/"
+    assert {"password.reset_requested", "password.reset"} <= set(_actions())
+
+
+def test_password_reset_for_an_unknown_address_looks_the_same(mail_app, db, make_tenant, run_jobs):
+    make_tenant("linde")
+    client = mail_app.test_client()
+    response = client.post("/t/linde/forgot-password", data={"email": "nobody@example.nl"})
+    assert response.status_code == 302
+    assert "hebben we een link gestuurd" in client.get("/t/linde/login").text.lower()
+    run_jobs(mail_app)
+    assert mail_app.mailbox.messages == []
+
+
+def test_an_expired_reset_link_is_refused(mail_app, db, make_tenant, make_patient, run_jobs):
+    from datetime import UTC, datetime, timedelta
+
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    client = mail_app.test_client()
+    client.post("/t/linde/forgot-password", data={"email": "sanne@example.nl"})
+    run_jobs(mail_app)
+    link = re.search(r"(/t/linde/reset-password/\S+)", mail_app.mailbox.messages[0].get_content())
+    row = database.session.scalar(select(PasswordResetToken))
+    row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    database.session.commit()
+    response = client.get(link.group(1))
+    assert response.headers["Location"] == "/t/linde/forgot-password"
+
+
+def test_failed_logins_lock_the_account_even_for_the_right_password(
+    client, make_tenant, make_patient, sign_in
+):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    for _ in range(5):
+        assert sign_in("linde", "sanne@example.nl", "wrong password").status_code == 200
+    locked = sign_in("linde", "sanne@example.nl", PASSWORD)
+    assert locked.status_code == 429
+    assert "Te vaak geprobeerd" in locked.text
+    assert "Retry-After" in locked.headers or "X-RateLimit-Reset" in locked.headers
+    # Another account from the same address is not locked by this one.
+    make_patient(make_tenant("horizon", kind="insurer"), "noor@example.nl")
+    assert sign_in("horizon", "noor@example.nl").status_code == 302
+    actions = _actions()
+    assert actions.count("login.failure") == 5
+    assert "login.locked" in actions
+
+
+def test_unknown_addresses_are_limited_the_same_way(client, make_tenant, sign_in):
+    make_tenant("linde")
+    statuses = [sign_in("linde", "ghost@example.nl", "guess").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_logins_are_rate_limited_per_address(client, make_tenant, sign_in):
+    make_tenant("linde")
+    statuses = [sign_in("linde", f"user{i}@example.nl", "guess").status_code for i in range(31)]
+    assert statuses[:30] == [200] * 30
+    assert statuses[30] == 429
+
+
+def test_changing_the_password_ends_other_sessions(client, app, make_tenant, make_patient, sign_in):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    other = app.test_client()
+    other.post("/t/linde/login", data={"email": "sanne@example.nl", "password": PASSWORD})
+    assert "Hallo" in other.get("/t/linde/").text
+    sign_in("linde", "sanne@example.nl")
+    common = client.post(
+        "/t/linde/account/password",
+        data={"current": PASSWORD, "password": "iloveyou123", "confirm": "iloveyou123"},
+    )
+    assert "te vaak gebruikt" in common.text
+    response = client.post(
+        "/t/linde/account/password",
+        data={"current": PASSWORD, "password": "my new long pass", "confirm": "my new long pass"},
+    )
+    assert response.status_code == 302
+    assert "Hallo" in client.get("/t/linde/").text  # this session carries on
+    assert "Hallo" not in other.get("/t/linde/").text  # the other one has ended
+
+
+def test_a_deactivated_account_is_signed_out(client, make_tenant, make_patient, sign_in, db):
+    patient = make_patient(make_tenant("linde"), "sanne@example.nl")
+    sign_in("linde", "sanne@example.nl")
+    assert "Hallo" in client.get("/t/linde/").text
+    user = database.session.get(User, patient.user_id)
+    user.deactivate()
+    database.session.commit()
+    assert "Hallo" not in client.get("/t/linde/").text
+
+
+def test_staff_passwords_need_twelve_characters(client, make_tenant, make_user, sign_in_staff):
+    user = make_user(make_tenant("linde"), "anouk@linde.nl", "admin")
+    sign_in_staff("linde", user)
+    response = client.post(
+        "/t/linde/account/password",
+        data={"current": PASSWORD, "password": "short pass1", "confirm": "short pass1"},
+    )
+    assert "12 tekens" in response.text
+
+
+def test_operator_signs_in_outside_every_tenant(client, make_user, make_tenant, sign_in_staff, db):
+    operator = make_user(None, "ops@pelvicoach.nl", "operator")
+    make_tenant("linde")
+    # the operator account does not exist on a tenant's site
+    tenant_login = client.post(
+        "/t/linde/login", data={"email": "ops@pelvicoach.nl", "password": PASSWORD}
+    )
+    assert tenant_login.status_code == 200
+    assert sign_in_staff(None, operator).headers["Location"] == "/operator/"
+    assert "Taken die wachten" in client.get("/operator/").text
+    assert client.get("/t/linde/operator/").status_code == 404
+
+
+def test_login_audit_counts(client, make_tenant, make_patient, sign_in, db):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    sign_in("linde", "sanne@example.nl", "nope")
+    sign_in("linde", "sanne@example.nl")
+    counts = dict(
+        database.session.execute(
+            select(AuditEvent.action, func.count()).group_by(AuditEvent.action)
+        ).all()
+    )
+    assert counts == {"login.failure": 1, "login.success": 1}
