@@ -40,16 +40,16 @@ def _failed_jobs() -> list[dict[str, object]] | None:
         return None
     failed = []
     for name in QUEUES:
-        registry = FailedJobRegistry(queue=Queue(name, connection=connection))
-        for job in registry.get_job_ids()[:50]:
-            fetched = Queue(name, connection=connection).fetch_job(job)
+        queue = Queue(name, connection=connection)
+        for job_id in FailedJobRegistry(queue=queue).get_job_ids()[:50]:
+            job = queue.fetch_job(job_id)
+            result = job.latest_result() if job else None
             failed.append(
                 {
-                    "id": job,
+                    "id": job_id,
                     "queue": name,
-                    "function": fetched.func_name if fetched else "?",
-                    "ended_at": fetched.ended_at if fetched else None,
-                    "error": (fetched.exc_info or "").strip().splitlines()[-1:] if fetched else [],
+                    "function": job.func_name if job else "?",
+                    "error": (result.exc_string or "").strip().splitlines()[-1:] if result else [],
                 }
             )
     return failed

@@ -98,14 +98,17 @@ def _set_config(connection: Any) -> None:
 
 @contextmanager
 def tenant_context(tenant_id: int | None, session: Session | None = None) -> Iterator[None]:
-    """Work as `tenant_id` (jobs, commands, tests): queries and writes see that tenant only."""
+    """Work as `tenant_id` (jobs, commands, tests): queries and writes see that tenant only,
+    even inside a cross-tenant block."""
     token = _tenant_id.set(tenant_id)
+    cross_token = _cross_tenant.set(False)
     if session is not None:
         _apply_to_transaction(session)
     try:
         yield
     finally:
         _tenant_id.reset(token)
+        _cross_tenant.reset(cross_token)
         if session is not None:
             _apply_to_transaction(session)
 

@@ -11,3 +11,16 @@ def rename_tenant(tenant_id: int, name: str) -> str:
     tenant.name = name
     db.session.commit()
     return name
+
+
+def count_call(value: str) -> None:
+    from pelvicoach.platform.tenancy import current_tenant_id
+
+    count_call.calls.append((value, current_tenant_id()))
+
+
+count_call.calls = []
+
+
+def fail() -> None:
+    raise RuntimeError("this job always fails")

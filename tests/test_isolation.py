@@ -1,0 +1,188 @@
+"""Isolation in depth: tenant resolution, the ORM safety net, and PostgreSQL row-level security."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.pool import NullPool
+
+from pelvicoach.platform import audit
+from pelvicoach.platform.accounts import User
+from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.rls import tenant_tables
+from pelvicoach.platform.tenancy import TenantMismatchError, tenant_context
+from pelvicoach.programs.models import Patient
+from pelvicoach.tenants.services import add_domain
+
+
+@pytest.fixture
+def two_tenants(make_tenant, make_patient, make_user, db):
+    linde = make_tenant("linde", name="Praktijk De Linde")
+    horizon = make_tenant("horizon", name="Zorgverzekeraar Horizon", kind="insurer")
+    for tenant, prefix in ((linde, "a"), (horizon, "b")):
+        clinician = make_user(tenant, f"{prefix}-fysio@example.nl", "clinician")
+        make_patient(tenant, f"{prefix}-patient@example.nl", clinician=clinician)
+        with tenant_context(tenant.id, database.session):
+            audit.record("test.event", tenant_id=tenant.id)
+            database.session.commit()
+    return linde, horizon
+
+
+@pytest.fixture
+def app_connection(database_url):
+    """A raw connection as the app's database role, outside the ORM and its filters."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+def _as_tenant(connection, tenant_id):
+    connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+
+
+def test_the_app_role_cannot_bypass_row_level_security(app_connection):
+    row = app_connection.execute(
+        text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    assert tuple(row) == (False, False)
+
+
+def test_every_tenant_table_has_forced_row_level_security(app_connection):
+    tables = tenant_tables(app_connection)
+    assert {"patients", "users", "audit_events", "outbox_jobs", "api_keys"} <= set(tables)
+    flags = app_connection.execute(
+        text(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
+            " WHERE relname = ANY(:names)"
+        ),
+        {"names": list(tables)},
+    ).all()
+    assert {name for name, enabled, forced in flags if enabled and forced} == set(tables)
+
+
+def test_raw_sql_as_tenant_b_sees_none_of_tenant_as_rows(two_tenants, app_connection):
+    linde, horizon = two_tenants
+    with app_connection.begin():
+        _as_tenant(app_connection, horizon.id)
+        counts = {}
+        for table in tenant_tables(app_connection):
+            query = text(f'SELECT tenant_id FROM "{table}"')
+            rows = app_connection.execute(query).scalars().all()
+            assert linde.id not in rows, table
+            counts[table] = len(rows)
+    assert counts["patients"] == 1
+    assert counts["users"] == 2
+    assert counts["audit_events"] == 1
+
+
+def test_no_tenant_set_means_no_tenant_rows(two_tenants, app_connection):
+    assert app_connection.execute(text("SELECT count(*) FROM patients")).scalar() == 0
+    assert app_connection.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_row_level_security_refuses_writing_into_another_tenant(two_tenants, app_connection):
+    linde, horizon = two_tenants
+    insert = text(
+        "INSERT INTO patients (tenant_id, pseudonym, cohort, birth_year, phase)"
+        " VALUES (:t, 'PSNEAKY01', 'postpartum', 1990, 'training')"
+    )
+    with app_connection.begin():
+        _as_tenant(app_connection, horizon.id)
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            app_connection.execute(insert, {"t": linde.id})
+
+
+def test_audit_rows_cannot_be_changed_or_removed_by_the_app(two_tenants, app_connection):
+    linde, _horizon = two_tenants
+    for statement in ("UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"):
+        with app_connection.begin():
+            _as_tenant(app_connection, linde.id)
+            with pytest.raises(DBAPIError, match="permission denied"):
+                app_connection.execute(text(statement))
+
+
+def test_the_orm_adds_the_tenant_filter_on_its_own(two_tenants, app):
+    _linde, horizon = two_tenants
+    with app.app_context(), tenant_context(horizon.id, database.session):
+        # deliberately no tenant filter in these queries
+        pseudonyms = database.session.scalars(select(Patient.pseudonym)).all()
+        emails = database.session.scalars(select(User.email)).all()
+        database.session.rollback()
+    assert len(pseudonyms) == 1
+    assert all(email.startswith("b-") for email in emails)
+
+
+def test_a_flush_refuses_a_row_of_another_tenant(two_tenants, app):
+    linde, horizon = two_tenants
+    with app.app_context():
+        with tenant_context(linde.id, database.session):
+            patient = database.session.scalars(select(Patient)).one()
+        with tenant_context(horizon.id, database.session):
+            patient.phase = "referred"
+            with pytest.raises(TenantMismatchError):
+                database.session.flush()
+        database.session.rollback()
+
+
+def test_new_rows_get_the_current_tenant(two_tenants, app):
+    _linde, horizon = two_tenants
+    with app.app_context(), tenant_context(horizon.id, database.session):
+        patient = Patient(pseudonym="PNEWROW01", birth_year=1991, cohort="postpartum")
+        database.session.add(patient)
+        database.session.flush()
+        assert patient.tenant_id == horizon.id
+        database.session.rollback()
+
+
+# --- resolution -------------------------------------------------------------------------------
+
+
+def test_a_tenant_by_subdomain(client, two_tenants):
+    page = client.get("/login", base_url="http://linde.pelvicoach.test")
+    assert page.status_code == 200
+    assert "Praktijk De Linde" in page.text
+    assert 'href="/forgot-password"' in page.text  # links follow the form the request used
+
+
+def test_a_tenant_by_custom_domain(client, two_tenants, db):
+    linde, _horizon = two_tenants
+    add_domain(linde, "Bekkenbodem.DeLinde.nl")
+    database.session.commit()
+    page = client.get("/login", base_url="https://bekkenbodem.delinde.nl")
+    assert "Praktijk De Linde" in page.text
+    assert 'href="/forgot-password"' in page.text
+
+
+def test_a_tenant_by_path(client, two_tenants):
+    page = client.get("/t/horizon/login")
+    assert "Zorgverzekeraar Horizon" in page.text
+    assert 'href="/t/horizon/forgot-password"' in page.text
+
+
+def test_one_host_never_serves_another_tenants_path(client, two_tenants):
+    assert (
+        client.get("/t/horizon/login", base_url="http://linde.pelvicoach.test").status_code == 404
+    )
+
+
+def test_unknown_subdomain_is_a_404(client, two_tenants):
+    assert client.get("/login", base_url="http://nobody.pelvicoach.test").status_code == 404
+
+
+def test_health_checks_answer_on_any_host(client):
+    assert client.get("/healthz", base_url="http://10.1.2.3:8000").status_code == 200
+    assert client.get("/healthz", base_url="http://unknown.example.org").status_code == 200
+
+
+def test_reserved_and_taken_domains(two_tenants, db):
+    from pelvicoach.tenants.services import TenantError, create_tenant
+
+    linde, horizon = two_tenants
+    add_domain(linde, "coach.delinde.nl")
+    database.session.commit()
+    with pytest.raises(TenantError, match="in use"):
+        add_domain(horizon, "coach.delinde.nl")
+    with pytest.raises(TenantError, match="reserved"):
+        create_tenant(slug="www", name="X", kind="practice")

@@ -1,0 +1,121 @@
+"""Jobs that must not be lost survive a Redis outage and then run exactly once."""
+
+from __future__ import annotations
+
+from jobs_fixtures import count_call
+from sqlalchemy import select
+
+from pelvicoach.platform import outbox, schedule
+from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.jobs import redis_connection
+from pelvicoach.platform.mail import OutgoingMail
+from pelvicoach.platform.outbox import OutboxJob
+from pelvicoach.platform.tenancy import tenant_context
+
+CLOSED_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_a_change_commits_while_redis_is_down_and_its_job_runs_once_later(
+    make_app, redis_url, db, make_tenant, make_patient, run_jobs, cli, smtp_server
+):
+    mailbox, port = smtp_server
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USERNAME": None}
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    down = make_app(REDIS_URL=CLOSED_REDIS, RATELIMIT_STORAGE_URI="memory://", **mail)
+    response = down.test_client().post(
+        "/t/linde/forgot-password", data={"email": "sanne@example.nl"}
+    )
+    assert response.status_code == 302  # the request succeeded although Redis is unreachable
+
+    pending = database.session.scalars(select(OutboxJob)).all()
+    assert len(pending) == 1
+    assert pending[0].relayed_at is None
+    assert database.session.scalar(select(OutgoingMail.recipient)) == "sanne@example.nl"
+
+    # Redis is back: the relay hands the job on, a worker runs it.
+    up = make_app(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url, **mail)
+    with up.app_context():
+        assert outbox.relay() == 1
+        assert outbox.relay() == 0  # handed on already
+    assert run_jobs(up) == 1
+    assert len(mailbox.messages) == 1
+
+    # Relaying again, even a forced re-enqueue of the same job, does not send it twice.
+    with up.app_context():
+        row = database.session.scalars(select(OutboxJob)).one()
+        assert row.done_at is not None
+        assert outbox.run(row.id, row.tenant_id) == "skipped"
+    run_jobs(up)
+    assert len(mailbox.messages) == 1
+
+
+def test_without_redis_the_job_runs_after_the_request(
+    make_app, db, make_tenant, make_patient, smtp_server
+):
+    mailbox, port = smtp_server
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    app = make_app(
+        REDIS_URL=None,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_USERNAME=None,
+        RATELIMIT_STORAGE_URI="memory://",
+    )
+    app.test_client().post("/t/linde/forgot-password", data={"email": "sanne@example.nl"})
+    assert len(mailbox.messages) == 1
+    assert database.session.scalars(select(OutboxJob.done_at)).one() is not None
+
+
+def test_a_rolled_back_change_leaves_no_job(app, db, make_tenant):
+    tenant = make_tenant("linde")
+    with app.app_context(), tenant_context(tenant.id, database.session):
+        outbox.defer(count_call, "x", tenant_id=tenant.id)
+        database.session.rollback()
+    assert database.session.scalars(select(OutboxJob)).all() == []
+
+
+def test_jobs_run_in_their_tenants_context(app, db, make_tenant, run_jobs):
+    tenant = make_tenant("linde")
+    with app.app_context(), tenant_context(tenant.id, database.session):
+        job = outbox.defer(count_call, "hello", tenant_id=tenant.id, job_id="count-hello")
+        database.session.commit()
+        assert job.job_id == "count-hello"
+    with app.app_context():
+        outbox.relay()
+    assert run_jobs() == 1
+    assert count_call.calls == [("hello", tenant.id)]
+
+
+def test_periodic_jobs_have_deterministic_ids(app):
+    with app.app_context():
+        connection = redis_connection()
+        first = schedule.tick(connection, now=1_000_000.0)
+        assert set(first) == {
+            "periodic-outbox-relay-33333",
+            "periodic-purge-reset-tokens-277",
+            "periodic-audit-verify-11",
+        }
+        assert schedule.tick(connection, now=1_000_010.0) == []  # same slots: nothing new
+        assert schedule.tick(connection, now=1_000_030.0) == ["periodic-outbox-relay-33334"]
+
+
+def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
+    with app.app_context():
+        schedule.tick(redis_connection(), now=2_000_000.0)
+    assert run_jobs() == 3
+
+
+def test_failed_jobs_are_visible_to_the_operator(
+    app, client, db, make_user, sign_in_staff, run_jobs
+):
+    from jobs_fixtures import fail
+    from rq import Queue
+
+    with app.app_context():
+        Queue("low", connection=redis_connection()).enqueue(fail, job_id="doomed-1")
+    run_jobs()
+    operator = make_user(None, "ops@pelvicoach.nl", "operator")
+    sign_in_staff(None, operator)
+    page = client.get("/operator/")
+    assert "doomed-1" in page.text
+    assert "jobs_fixtures.fail" in page.text
