@@ -38,6 +38,10 @@ class Operation:
     errors: list[int] = field(default_factory=list)
 
 
+def _api_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT", "300 per minute")
+
+
 def _key_limit() -> str:
     """Limit per key (its public lookup part); calls without a usable key per address."""
     token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -75,7 +79,7 @@ def operation(
         wrapped.api_operation = Operation(  # type: ignore[attr-defined]
             summary, scope, body, response, status, [401, 403, 404, 422, 429, *errors]
         )
-        return limiter.limit("300 per minute", key_func=_key_limit)(wrapped)  # type: ignore[return-value]
+        return limiter.limit(_api_limit, key_func=_key_limit)(wrapped)  # type: ignore[return-value]
 
     return decorator
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from pelvicoach.platform import api_keys, audit
@@ -25,7 +26,7 @@ class ApiKeyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     scopes = SelectMultipleField(
         _l("Allowed"),
-        choices=[(scope, scope) for scope in api_keys.SCOPES],
+        choices=[SelectChoice(scope, scope) for scope in api_keys.SCOPES],
         validators=[DataRequired()],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
