@@ -148,7 +148,7 @@ class Problem:
 def verify() -> Iterator[Problem]:
     """Walk every tenant's chain; yield each break (altered row, missing row, broken link)."""
     session = db.session
-    with cross_tenant(session):
+    with cross_tenant(session, "verify every tenant's audit chain"):
         chains = session.scalars(select(AuditEvent.tenant_id).distinct()).all()
         for tenant_id in chains:
             expected_seq, prev_hash = 1, GENESIS

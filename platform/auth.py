@@ -298,9 +298,8 @@ def forgot_password():
 @limiter.limit("20 per hour", methods=["POST"])
 def reset_password(token: str):
     user = password_reset.user_for_token(_tenant_id(), token)
-    if user is None:
-        flash(_("This link has expired or was used already. Ask for a new one."), "warning")
-        return redirect(url_for("auth.forgot_password"))
+    if user is None:  # unknown, used, expired, or another site's: all "not found"
+        return render_template("auth/link_expired.html"), 404
     form = NewPasswordForm()
     if form.validate_on_submit():
         password = form.password.data or ""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Blueprint, abort, current_app, render_template
 from rq import Queue
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
+from pelvicoach.platform import audit
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
@@ -27,7 +32,7 @@ def platform_only() -> None:
 @bp.get("/")
 @require_role(Role.OPERATOR)
 def home():
-    with cross_tenant(db.session):
+    with cross_tenant(db.session, "operator: count waiting jobs"):
         waiting = db.session.scalar(
             select(func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
         )
@@ -55,13 +60,24 @@ def _failed_jobs() -> list[dict[str, object]] | None:
     return failed
 
 
+def demo_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config["PELVICOACH_MODE"] != "demo":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/mailbox")
+@demo_only
 @require_role(Role.OPERATOR)
 def mailbox():
     """Only in the demo, where mails are not sent: the operator reads them here instead."""
-    if current_app.config["PELVICOACH_MODE"] != "demo":
-        abort(404)
-    with cross_tenant(db.session):
+    audit.record("demo_mailbox.read", tenant_id=None)
+    db.session.commit()
+    with cross_tenant(db.session, "operator: demo mailbox"):
         mails = db.session.scalars(
             select(OutgoingMail).order_by(OutgoingMail.created_at.desc()).limit(100)
         ).all()

@@ -109,7 +109,7 @@ def relay(limit: int = 500, ids: list[int] | None = None) -> int:
     connection = redis_connection()
     now = datetime.now(UTC)
     handed = 0
-    with cross_tenant(session):
+    with cross_tenant(session, "outbox relay reads waiting job ids"):
         query = select(OutboxJob.id, OutboxJob.tenant_id, OutboxJob.queue, OutboxJob.job_id).where(
             OutboxJob.done_at.is_(None),
             (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - RELAY_AGAIN_AFTER),
@@ -134,7 +134,7 @@ def relay(limit: int = 500, ids: list[int] | None = None) -> int:
         except RedisError as exc:
             log.warning("outbox: Redis unavailable, %d job(s) wait: %s", len(pending), exc)
             break
-        with cross_tenant(session):
+        with cross_tenant(session, "outbox relay marks a job handed on"):
             session.get(OutboxJob, outbox_id).relayed_at = now
             session.commit()
         handed += 1

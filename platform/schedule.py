@@ -42,7 +42,7 @@ def verify_audit_trail() -> int:
 def purge_reset_tokens() -> int:
     """Spent and expired reset tokens are of no use to anyone after a day."""
     cutoff = datetime.now(UTC) - timedelta(days=1)
-    with cross_tenant(db.session):
+    with cross_tenant(db.session, "purge spent password-reset tokens"):
         result = db.session.execute(
             delete(PasswordResetToken).where(
                 or_(PasswordResetToken.used_at < cutoff, PasswordResetToken.expires_at < cutoff)

@@ -15,6 +15,7 @@ through the finder registered there.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+log = logging.getLogger(__name__)
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
 ENVIRON_SLUG = "pelvicoach.tenant_slug"
@@ -114,9 +116,11 @@ def tenant_context(tenant_id: int | None, session: Session | None = None) -> Ite
 
 
 @contextmanager
-def cross_tenant(session: Session) -> Iterator[None]:
-    """See every tenant's rows. Only for platform work with its own audit trail (benchmarks,
-    the outbox relay, audit verification); callers record why they needed it."""
+def cross_tenant(session: Session | scoped_session, reason: str) -> Iterator[None]:
+    """See every tenant's rows: the one explicit door past isolation, for platform work (the
+    outbox relay, audit verification, benchmarks). Every use is logged with its reason; where a
+    person is behind it, the caller also writes an audit event."""
+    log.info("cross-tenant access: %s", reason)
     token = _cross_tenant.set(True)
     _apply_to_transaction(session)
     try:

@@ -44,6 +44,15 @@ CHROMIUM = os.environ.get("PELVICOACH_CHROMIUM", "/usr/bin/chromium")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the isolation tests' attempt counts (recorded as properties, so they also arrive
+    from pytest-xdist workers)."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "isolation":
+                terminalreporter.write_line(f"isolation: {value}")
+
+
 def services_required() -> bool:
     return os.environ.get("PELVICOACH_REQUIRE_SERVICES") == "1"
 
@@ -187,7 +196,7 @@ def db(app: Flask, owner_engine) -> Iterator[object]:
     and commands run without that, see `FreshContextClient`); the owner empties it afterwards."""
     from pelvicoach.platform.extensions import db as database
 
-    with app.app_context(), cross_tenant(database.session):
+    with app.app_context(), cross_tenant(database.session, "test setup and assertions"):
         yield database
         database.session.remove()
     tables = ", ".join(f'"{t.name}"' for t in database.metadata.sorted_tables)

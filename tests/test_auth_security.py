@@ -115,7 +115,8 @@ def test_password_reset_by_email_end_to_end(mail_app, db, make_tenant, make_pati
     again = client.post(
         link, data={"password": "another long one!", "confirm": "another long one!"}
     )
-    assert again.headers["Location"] == "/t/linde/forgot-password"
+    assert again.status_code == 404
+    assert "Deze link werkt niet meer" in again.text
     assert (
         "horen niet bij elkaar"
         in client.post(
@@ -152,7 +153,7 @@ def test_an_expired_reset_link_is_refused(mail_app, db, make_tenant, make_patien
     row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
     database.session.commit()
     response = client.get(link.group(1))
-    assert response.headers["Location"] == "/t/linde/forgot-password"
+    assert response.status_code == 404
 
 
 def test_failed_logins_lock_the_account_even_for_the_right_password(

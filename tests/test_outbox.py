@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyotp
 from jobs_fixtures import count_call
 from sqlalchemy import select
 
@@ -119,3 +120,24 @@ def test_failed_jobs_are_visible_to_the_operator(
     page = client.get("/operator/")
     assert "doomed-1" in page.text
     assert "jobs_fixtures.fail" in page.text
+
+
+def test_demo_mails_land_in_the_operators_mailbox(
+    make_app, db, make_tenant, make_patient, make_user
+):
+    app = make_app(
+        PELVICOACH_MODE="demo", MAIL_SERVER="", REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://"
+    )
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    client = app.test_client()
+    client.post("/t/linde/forgot-password", data={"email": "sanne@example.nl"})
+    operator = make_user(None, "ops@pelvicoach.nl", "operator")
+    client.post(
+        "/login", data={"email": operator.email, "password": "correct-horse-battery-staple"}
+    )
+    client.post("/login/verify", data={"code": pyotp.TOTP(operator.totp_secret).now()})
+    page = client.get("/operator/mailbox")
+    assert "sanne@example.nl" in page.text
+    assert "/t/linde/reset-password/" in page.text
+    # outside the demo there is no such page
+    assert make_app().test_client().get("/operator/mailbox").status_code == 404

@@ -1,0 +1,168 @@
+"""Every route, every method, as every role of tenant B, against tenant A's objects.
+
+Generated from the app's URL map, so a new route is covered the day it is added; a route whose
+parameter this test cannot fill fails here until someone says which of tenant A's objects it
+takes. Expected: 404 for another tenant's object, or 403 where B's role may not use the route at
+all. Routes without objects are checked for not leaking anything of A's.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from datetime import UTC, datetime
+
+import pyotp
+import pytest
+
+from pelvicoach.platform import api_keys, password_reset
+from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.tenancy import tenant_context
+
+ROLES = ("admin", "enrolment", "clinician", "analyst", "patient")
+# Shared, tenant-free files; and signing out, which would end the very sessions under test.
+SKIP_ENDPOINTS = {"static", "bootstrap.static", "auth.logout"}
+METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
+
+
+@pytest.fixture
+def tenant_a(make_tenant, make_user, make_patient, db):
+    tenant = make_tenant("linde", name="Praktijk Lindeboom Geheim")
+    clinician = make_user(tenant, "fysio-a@lindeboom.nl", "clinician")
+    make_user(tenant, "admin-a@lindeboom.nl", "admin")
+    patient = make_patient(tenant, "geheime.patient@lindeboom.nl", clinician=clinician)
+    with tenant_context(tenant.id, database.session):
+        key, _secret = api_keys.create(tenant.id, "Lindeboom HIS", ["reports:read"], None)
+        token = "tenant-a-reset-token-0123456789abcdef"
+        database.session.add(
+            password_reset.PasswordResetToken(
+                tenant_id=tenant.id,
+                user_id=patient.user_id,
+                token_hash=password_reset._hash(token),
+                expires_at=datetime(2999, 1, 1, tzinfo=UTC),
+            )
+        )
+        database.session.commit()
+        values = {"pseudonym": patient.pseudonym, "key_id": str(key.id), "token": token}
+    secrets = [
+        "Lindeboom",
+        "geheime.patient",
+        "fysio-a@",
+        patient.pseudonym,
+        "Lindeboom HIS",
+    ]
+    return values, secrets
+
+
+@pytest.fixture
+def b_clients(app, make_tenant, make_user, make_patient):
+    """A signed-in client for every role of tenant B, plus an API key with every scope."""
+    tenant = make_tenant("horizon", name="Zorgverzekeraar Horizon", kind="insurer")
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role == "patient":
+            make_patient(tenant, "b-patient@horizon.nl")
+            response = client.post(
+                "/t/horizon/login",
+                data={"email": "b-patient@horizon.nl", "password": "correct-horse-battery-staple"},
+            )
+        else:
+            user = make_user(tenant, f"b-{role}@horizon.nl", role)
+            client.post(
+                "/t/horizon/login",
+                data={"email": user.email, "password": "correct-horse-battery-staple"},
+            )
+            code = pyotp.TOTP(user.totp_secret).now()
+            response = client.post("/t/horizon/login/verify", data={"code": code})
+        assert response.status_code == 302, (role, response.text[:300])
+        clients[role] = client
+    with tenant_context(tenant.id, database.session):
+        _key, secret = api_keys.create(tenant.id, "B", list(api_keys.SCOPES), None)
+        database.session.commit()
+    return clients, secret
+
+
+def _fill(rule, values: dict[str, str]) -> str | None:
+    path = rule.rule
+    for argument in rule.arguments:
+        if argument not in values:
+            return None
+        path = re.sub(rf"<(?:[a-z]+:)?{argument}>", values[argument], path)
+    return path
+
+
+def test_tenant_b_cannot_reach_tenant_as_objects(app, tenant_a, b_clients, record_property):
+    values, secrets = tenant_a
+    clients, b_key = b_clients
+    attempts = 0
+    problems = []
+    unknown = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP_ENDPOINTS:
+            continue
+        path = _fill(rule, values)
+        if path is None:
+            unknown.update(set(rule.arguments) - set(values))
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            callers = [(role, client, {}) for role, client in clients.items()]
+            if rule.endpoint.startswith("api."):
+                callers.append(("api-key", app.test_client(), {"Authorization": f"Bearer {b_key}"}))
+            for who, client, headers in callers:
+                attempts += 1
+                kwargs = {"headers": headers}
+                if method in METHODS_WITH_BODY:
+                    kwargs["data"] = {
+                        "reason": "isolation test " * 2,
+                        "password": "x" * 20,
+                        "confirm": "x" * 20,
+                        "name": "x",
+                        "email": "x@example.nl",
+                    }
+                response = contextvars.Context().run(
+                    client.open, f"/t/horizon{path}", method=method, **kwargs
+                )
+                body = response.get_data(as_text=True)
+                leaked = [s for s in secrets if s in body]
+                if leaked:
+                    problems.append(f"{who} {method} {path}: shows {leaked}")
+                if rule.arguments and response.status_code not in (403, 404):
+                    problems.append(f"{who} {method} {path}: {response.status_code}, not 403/404")
+    routes = len(list(app.url_map.iter_rules()))
+    record_property(
+        "isolation", f"{attempts} requests by tenant B for A's objects ({routes} routes)"
+    )
+    assert not unknown, f"add a tenant-A value for route parameter(s): {sorted(unknown)}"
+    assert problems == []
+    assert attempts > 100
+
+
+def test_tenant_as_site_does_not_accept_tenant_bs_sessions_or_keys(
+    app, tenant_a, b_clients, record_property
+):
+    values, _secrets = tenant_a
+    clients, b_key = b_clients
+    attempts = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP_ENDPOINTS or rule.endpoint.startswith("operator."):
+            continue
+        path = _fill(rule, values)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS", "POST", "PATCH"}):
+            for who, client in [*clients.items(), ("api-key", app.test_client())]:
+                attempts += 1
+                headers = {"Authorization": f"Bearer {b_key}"} if who == "api-key" else {}
+                response = contextvars.Context().run(
+                    client.open, f"/t/linde{path}", method=method, headers=headers
+                )
+                if response.status_code == 302:  # B's session does not count here
+                    assert response.headers["Location"].startswith("/t/linde/login"), (who, path)
+                body = response.get_data(as_text=True) if response.status_code == 200 else ""
+                assert values["pseudonym"] not in body, (who, path)
+                assert "geheime.patient" not in body, (who, path)
+                if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
+                    assert response.status_code == 401, (who, path)
+    record_property(
+        "isolation", f"{attempts} requests with tenant B's sessions and key at A's site"
+    )
+    assert attempts > 50
