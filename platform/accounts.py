@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import TenantScoped
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped
 
 
 class Role(StrEnum):
@@ -49,7 +49,7 @@ def _dummy_hash() -> str:
     return _hasher.hash("pelvicoach-timing-equaliser")
 
 
-class User(UserMixin, TenantScoped, db.Model):
+class User(UserMixin, PlatformOrTenantScoped, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         # E-mail is unique per tenant; the operator (no tenant) has a unique address of her own.
@@ -64,7 +64,6 @@ class User(UserMixin, TenantScoped, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))

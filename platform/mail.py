@@ -14,23 +14,20 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform import outbox
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import TenantScoped
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped
 
 log = logging.getLogger(__name__)
 
 
-class OutgoingMail(TenantScoped, db.Model):
+class OutgoingMail(PlatformOrTenantScoped, db.Model):
     __tablename__ = "outgoing_mails"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
-    )
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)

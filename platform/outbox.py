@@ -19,25 +19,22 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, select
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.jobs import QUEUES, RETRY_INTERVALS, redis_connection
-from pelvicoach.platform.tenancy import TenantScoped, cross_tenant, tenant_context
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, tenant_context
 
 log = logging.getLogger(__name__)
 RELAY_AGAIN_AFTER = timedelta(minutes=10)
 
 
-class OutboxJob(TenantScoped, db.Model):
+class OutboxJob(PlatformOrTenantScoped, db.Model):
     __tablename__ = "outbox_jobs"
     __table_args__ = (Index("ix_outbox_jobs_pending", "done_at", "relayed_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
-    )
     job_id: Mapped[str] = mapped_column(String(128), unique=True)
     queue: Mapped[str] = mapped_column(String(16))
     func: Mapped[str] = mapped_column(String(128))

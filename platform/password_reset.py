@@ -8,25 +8,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy import DateTime, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform import audit
 from pelvicoach.platform.accounts import User, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.mail import queue_mail
-from pelvicoach.platform.tenancy import TenantScoped
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped
 
 VALID_FOR = timedelta(hours=1)
 
 
-class PasswordResetToken(TenantScoped, db.Model):
+class PasswordResetToken(PlatformOrTenantScoped, db.Model):
     __tablename__ = "password_reset_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
-    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -68,6 +68,16 @@ class TenantScoped:
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
 
 
+class PlatformOrTenantScoped(TenantScoped):
+    """Mixin for rows of a tenant or, for the platform operator and platform work, of none:
+    accounts, their codes and tokens, mails, jobs. Row-level security shows tenant-less rows
+    only when no tenant is set."""
+
+    tenant_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]
+        ForeignKey("tenants.id", ondelete="CASCADE")
+    )
+
+
 def current_tenant_id() -> int | None:
     return _tenant_id.get()
 

@@ -8,24 +8,21 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import TenantScoped
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped
 
 ISSUER = "Pelvicoach"
 RECOVERY_CODES = 10
 
 
-class RecoveryCode(TenantScoped, db.Model):
+class RecoveryCode(PlatformOrTenantScoped, db.Model):
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("tenants.id", ondelete="CASCADE")
-    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
