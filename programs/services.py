@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from pelvicoach.platform import audit
 from pelvicoach.platform.access import Decision
 from pelvicoach.platform.accounts import Role, User, create_user, find_user
+from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db
 from pelvicoach.programs.models import EmergencyAccess, Patient, Phase
 from pelvicoach.tenants.models import Tenant
@@ -105,6 +106,23 @@ def record_read(patient: Patient, what: str = "record") -> None:
             object_id=patient.pseudonym,
             detail={"view": what},
         )
+
+
+def who_looked(patient: Patient, limit: int = 200) -> list[tuple[AuditEvent, User | None]]:
+    """Staff reads of her record, newest first, with who it was: she has a right to know."""
+    rows = db.session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.tenant_id == patient.tenant_id,
+            AuditEvent.object_type == "patient",
+            AuditEvent.object_id == patient.pseudonym,
+            AuditEvent.action.in_(("patient.read", "patient.emergency_access")),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return [(event, user) for event, user in rows]
 
 
 def enrol(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs import content_files
-from pelvicoach.programs.services import patient_for_user
+from pelvicoach.programs.services import patient_for_user, who_looked
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -25,3 +26,14 @@ def home():
     return render_template(
         "portal/home.html", patient=patient, steps=content_files.phases(str(get_locale()))
     )
+
+
+@bp.get("/my-data/access")
+@require_role(Role.PATIENT)
+def access_log():
+    """Who at her care provider opened her record, and when (NEN 7513 inzage)."""
+    tenant = require_tenant()
+    patient = patient_for_user(tenant.id, current_user.id)
+    if patient is None:
+        abort(404)
+    return render_template("portal/access_log.html", entries=who_looked(patient))

@@ -141,3 +141,18 @@ def test_security_headers(client, make_tenant):
     assert "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_production_forces_https_with_hsts_and_secure_cookies(make_app, db, make_tenant):
+    app = make_app(PELVICOACH_MODE="production", SESSION_COOKIE_SECURE=True)
+    make_tenant("linde")
+    client = app.test_client()
+    plain = client.get("/t/linde/login", base_url="http://localhost")
+    assert plain.status_code == 302
+    assert plain.headers["Location"].startswith("https://")
+    secure = client.get("/t/linde/login?lang=en", base_url="https://localhost")
+    assert "max-age=" in secure.headers["Strict-Transport-Security"]
+    cookie = secure.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie

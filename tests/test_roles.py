@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.programs.models import EmergencyAccess
+
+PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
@@ -74,3 +77,19 @@ def test_patients_cannot_open_staff_pages(client, practice, sign_in):
     assert client.get("/t/linde/staff/").status_code == 403
     assert client.get("/t/linde/staff/patients/").status_code == 403
     assert client.get("/t/linde/admin/api-keys").status_code == 403
+
+
+def test_a_patient_sees_who_looked_at_her_data(app, client, practice, sign_in):
+    _tenant, anouk, own, _other = practice
+    staff = app.test_client()
+    staff.post("/t/linde/login", data={"email": anouk.email, "password": PASSWORD})
+    staff.post("/t/linde/login/verify", data={"code": pyotp.TOTP(anouk.totp_secret).now()})
+    assert staff.get(f"/t/linde/staff/patients/{own.pseudonym}").status_code == 200
+
+    sign_in("linde", "sanne@example.nl")
+    log = client.get("/t/linde/my-data/access")
+    assert log.status_code == 200
+    assert "Anouk Test" in log.text
+    assert "(zorgverlener)" in log.text
+    # only patients have such a page
+    assert staff.get("/t/linde/my-data/access").status_code == 403
