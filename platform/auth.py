@@ -237,6 +237,9 @@ def _after_login(user: User, method: str) -> str:
 def setup_two_factor():
     """Staff set up their authenticator on first sign-in; patients may from their account."""
     user = current_user if current_user.is_authenticated else _pending_user()
+    if not current_user.is_authenticated and user.totp_secret:
+        # Half signed in, with 2FA already on: she proves it, she does not replace it.
+        return redirect(url_for("auth.second_step"))
     secret = session.get("totp_setup") or twofactor.new_secret()
     session["totp_setup"] = secret
     form = CodeForm()

@@ -250,3 +250,15 @@ def test_login_audit_counts(client, make_tenant, make_patient, sign_in, db):
         ).all()
     )
     assert counts == {"login.failure": 1, "login.success": 1}
+
+
+def test_a_half_signed_in_user_cannot_replace_her_second_factor(
+    client, make_tenant, make_user, sign_in
+):
+    user = make_user(make_tenant("linde"), "anouk@linde.nl", "clinician")
+    sign_in("linde", user.email)  # password only
+    response = client.get("/t/linde/login/setup-2fa")
+    assert response.headers["Location"] == "/t/linde/login/verify"
+    posted = client.post("/t/linde/login/setup-2fa", data={"code": "123456"})
+    assert posted.headers["Location"] == "/t/linde/login/verify"
+    assert client.get("/t/linde/staff/").status_code == 302
