@@ -117,7 +117,9 @@ class User(UserMixin, PlatformOrTenantScoped, db.Model):
         self.end_other_sessions()
 
     def check_password(self, password: str) -> bool:
-        if not self.password_hash:
+        if not self.password_hash:  # enrolled, not yet activated: take as long as a real check
+            with contextlib.suppress(VerificationError):
+                _hasher.verify(_dummy_hash(), password)
             return False
         try:
             return _hasher.verify(self.password_hash, password)

@@ -8,6 +8,7 @@ anonymous at tenant B. Failure messages never tell whether an address has an acc
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -38,6 +39,7 @@ from pelvicoach.platform.tenancy import current_tenant
 
 bp = Blueprint("auth", __name__)
 
+SAFE_PATH = re.compile(r"/[A-Za-z0-9/._~%!$&'()*+,;=:@?-]*")
 PENDING_TTL = 600  # seconds between the password and the second step
 IP_LIMIT = "30 per minute"
 ACCOUNT_LIMIT = "5 per 15 minutes"  # failed attempts; then the account is locked for a while
@@ -108,13 +110,12 @@ def home_for(user: User) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so the login form cannot be used as an open redirect."""
-    if not target:
+    """Only plain same-site paths, so the login form cannot be used as an open redirect
+    (browsers read a backslash as a slash; control characters would break the header)."""
+    if not target or not SAFE_PATH.fullmatch(target) or target.startswith("//"):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return None if parts.scheme or parts.netloc else target
 
 
 def _tenant_id() -> int | None:
@@ -129,7 +130,11 @@ def _account_key() -> str:
 
 
 def _pending_key() -> str:
-    return f"second-step:{session.get('pending_login', {}).get('uid', '-')}"
+    """Per account being signed in (or signed in); per address for anyone else."""
+    if current_user.is_authenticated:
+        return f"second-step:user:{current_user.id}"
+    uid = session.get("pending_login", {}).get("uid")
+    return f"second-step:user:{uid}" if uid else f"second-step:ip:{request.remote_addr}"
 
 
 def _audit_lockout(limit: RequestLimit) -> None:
@@ -146,6 +151,7 @@ def _audit_lockout(limit: RequestLimit) -> None:
 
 def _finish_login(user: User, method: str) -> str:
     session.pop("pending_login", None)
+    session.pop("totp_setup", None)
     login_user(user)
     audit.record(
         "login.success", object_type="user", object_id=str(user.id), detail={"via": method}
@@ -172,8 +178,14 @@ def login():
         if user is not None:
             target = _safe_next(request.args.get("next"))
             if not user.needs_second_factor:
-                return redirect(target or _finish_login(user, "password"))
-            session["pending_login"] = {"uid": user.id, "at": time.time(), "next": target}
+                home = _finish_login(user, "password")
+                return redirect(target or home)
+            session["pending_login"] = {
+                "uid": user.id,
+                "token": user.session_token,  # a password change meanwhile voids it
+                "at": time.time(),
+                "next": target,
+            }
             if user.totp_secret:
                 return redirect(url_for("auth.second_step"))
             return redirect(url_for("auth.setup_two_factor"))
@@ -195,7 +207,12 @@ def _pending_user() -> User:
         session.pop("pending_login", None)
         abort(redirect(url_for("auth.login")))
     user = db.session.get(User, pending["uid"])
-    if user is None or not user.active or user.tenant_id != _tenant_id():
+    if (
+        user is None
+        or not user.active
+        or user.tenant_id != _tenant_id()
+        or user.session_token != pending.get("token")
+    ):
         session.pop("pending_login", None)
         abort(redirect(url_for("auth.login")))
     return user
@@ -237,8 +254,11 @@ def _after_login(user: User, method: str) -> str:
 def setup_two_factor():
     """Staff set up their authenticator on first sign-in; patients may from their account."""
     user = current_user if current_user.is_authenticated else _pending_user()
-    if not current_user.is_authenticated and user.totp_secret:
-        # Half signed in, with 2FA already on: she proves it, she does not replace it.
+    if user.totp_secret:
+        # 2FA is on: half signed in, she proves it; signed in, it stays as it is (replacing it
+        # would let a stolen session keep access for good).
+        if current_user.is_authenticated:
+            return redirect(home_for(user))
         return redirect(url_for("auth.second_step"))
     secret = session.get("totp_setup") or twofactor.new_secret()
     session["totp_setup"] = secret
@@ -246,6 +266,7 @@ def setup_two_factor():
     if form.validate_on_submit():
         if twofactor.check_code(secret, form.code.data or ""):
             codes = twofactor.enable(user, secret)
+            twofactor.verify_totp(user, form.code.data or "")  # this code is spent now
             session.pop("totp_setup", None)
             audit.record(
                 "2fa.enabled", object_type="user", object_id=str(user.id), actor_id=user.id
@@ -253,7 +274,6 @@ def setup_two_factor():
             if current_user.is_authenticated:
                 db.session.commit()
             else:
-                twofactor.verify_totp(user, form.code.data or "")
                 _finish_login(user, "totp_setup")
             return render_template("auth/recovery_codes.html", codes=codes)
         flash(_("That code is not right. Check the time on your phone and try again."), "danger")
@@ -271,6 +291,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.pop("pending_login", None)
+    session.pop("totp_setup", None)
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -320,6 +341,7 @@ def reset_password(token: str):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit("10 per hour", methods=["POST"], key_func=lambda: f"password:{current_user.id}")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 
 import pyotp
 import segno
-from sqlalchemy import DateTime, ForeignKey, String, select
+from sqlalchemy import DateTime, ForeignKey, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.accounts import User
@@ -46,23 +47,36 @@ def _step(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
     for drift in (0, -1, 1):
         at = now.timestamp() + drift * totp.interval
-        if secrets.compare_digest(totp.at(at), code):
+        if secrets.compare_digest(totp.at(at).encode(), code.encode()):
             return int(at // totp.interval)
     return None
 
 
+SIX_DIGITS = re.compile(r"[0-9]{6}")
+
+
 def check_code(secret: str, code: str) -> bool:
     code = code.replace(" ", "")
-    return code.isdigit() and len(code) == 6 and _step(secret, code, datetime.now(UTC)) is not None
+    return bool(SIX_DIGITS.fullmatch(code)) and _step(secret, code, datetime.now(UTC)) is not None
 
 
 def verify_totp(user: User, code: str) -> bool:
-    """A code is good once: a code seen before (replayed) is refused."""
+    """A code is good once: a code seen before (replayed, even by a request running at the same
+    moment) is refused, because the step is claimed with a conditional UPDATE."""
     code = code.replace(" ", "")
-    if not user.totp_secret or not (code.isdigit() and len(code) == 6):
+    if not user.totp_secret or not SIX_DIGITS.fullmatch(code):
         return False
     step = _step(user.totp_secret, code, datetime.now(UTC))
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
+        return False
+    db.session.flush()
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
         return False
     user.totp_last_step = step
     return True
@@ -90,17 +104,18 @@ def new_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    row = db.session.scalar(
-        select(RecoveryCode).where(
+    """Spend a recovery code; a conditional UPDATE, so two requests cannot both spend it."""
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash(code),
             RecoveryCode.used_at.is_(None),
         )
+        .values(used_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
     )
-    if row is None:
-        return False
-    row.used_at = datetime.now(UTC)
-    return True
+    return spent.rowcount == 1
 
 
 def remaining_recovery_codes(user: User) -> int:

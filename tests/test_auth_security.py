@@ -262,3 +262,47 @@ def test_a_half_signed_in_user_cannot_replace_her_second_factor(
     posted = client.post("/t/linde/login/setup-2fa", data={"code": "123456"})
     assert posted.headers["Location"] == "/t/linde/login/verify"
     assert client.get("/t/linde/staff/").status_code == 302
+
+
+def test_a_deep_link_survives_signing_in(client, make_tenant, make_patient):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    bounced = client.get("/t/linde/my-data/access")
+    assert bounced.headers["Location"].startswith("/t/linde/login?next=")
+    response = client.post(
+        bounced.headers["Location"], data={"email": "sanne@example.nl", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/t/linde/my-data/access"
+    assert client.get("/t/linde/my-data/access").status_code == 200
+
+
+def test_odd_next_targets_and_codes_never_break_or_leave_the_site(
+    client, make_tenant, make_patient, make_user
+):
+    tenant = make_tenant("linde")
+    make_patient(tenant, "sanne@example.nl")
+    for target in ("/\\evil.example", "/ok%0d%0aSet-Cookie:x=1", "/\r\nX: y", "//evil.example"):
+        response = client.post(
+            "/t/linde/login",
+            query_string={"next": target},
+            data={"email": "sanne@example.nl", "password": PASSWORD},
+        )
+        assert response.headers["Location"] in ("/t/linde/", target.replace("\r\n", "")), target
+        assert "evil" not in response.headers["Location"]
+        client.post("/t/linde/logout")
+    user = make_user(tenant, "anouk@linde.nl", "clinician")
+    client.post("/t/linde/login", data={"email": user.email, "password": PASSWORD})
+    odd = client.post("/t/linde/login/verify", data={"code": "١٢٣٤٥٦"})
+    assert odd.status_code == 200
+    assert "Deze code klopt niet" in odd.text
+
+
+def test_a_pending_sign_in_dies_with_a_password_change(client, make_tenant, make_user, db):
+    from pelvicoach.platform.extensions import db as database
+
+    user = make_user(make_tenant("linde"), "anouk@linde.nl", "clinician")
+    client.post("/t/linde/login", data={"email": user.email, "password": PASSWORD})
+    user.set_password("a brand new password")
+    database.session.commit()
+    code = pyotp.TOTP(user.totp_secret).now()
+    response = client.post("/t/linde/login/verify", data={"code": code})
+    assert response.headers["Location"] == "/t/linde/login"
