@@ -306,7 +306,9 @@ def forgot_password():
         password_reset.request_reset(
             _tenant_id(),
             form.email.data or "",
-            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+            link_template=url_for(
+                "auth.reset_password", token=password_reset.TOKEN_PLACEHOLDER, _external=True
+            ),
             site_name=tenant.name if tenant else "Pelvicoach",
         )
         db.session.commit()

@@ -13,13 +13,14 @@ import hashlib
 import importlib
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, select
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import db
@@ -28,6 +29,9 @@ from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, te
 
 log = logging.getLogger(__name__)
 RELAY_AGAIN_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 5  # then the job stays in the table, visible to the operator, and is not retried
+# Jobs a running job defers are relayed when it finishes, not half a minute later.
+_deferred_in_job: ContextVar[list[int] | None] = ContextVar("outbox_deferred", default=None)
 
 
 class OutboxJob(PlatformOrTenantScoped, db.Model):
@@ -41,6 +45,9 @@ class OutboxJob(PlatformOrTenantScoped, db.Model):
     args: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -73,27 +80,60 @@ def defer(
         args=list(args),
         created_at=datetime.now(UTC),
     )
+    db.session.flush()  # the caller's pending rows, under the caller's own tenant guard
     with tenant_context(tenant_id):
         db.session.add(row)
         db.session.flush()
-    if has_request_context():
+    in_job = _deferred_in_job.get()
+    if in_job is not None:
+        in_job.append(row.id)
+    elif has_request_context():
         g.setdefault("outbox_ids", []).append(row.id)
     return row
 
 
 def run(outbox_id: int, tenant_id: int | None) -> str:
-    """rq entry point: run an outbox job once, in its tenant's context."""
+    """rq entry point: run an outbox job once, in its tenant's context.
+
+    The row is claimed first (attempt counted, start time set, committed), so a second copy of
+    the job that arrives while the first runs is skipped even if the job commits on its own.
+    A claim older than RELAY_AGAIN_AFTER counts as a crashed run and may be taken over; a run
+    that failed may be retried at once."""
     session = db.session
+    now = datetime.now(UTC)
     with tenant_context(tenant_id, session):
-        row = session.scalar(
-            select(OutboxJob).where(OutboxJob.id == outbox_id).with_for_update(skip_locked=True)
+        claimed = session.execute(
+            update(OutboxJob)
+            .where(
+                OutboxJob.id == outbox_id,
+                OutboxJob.done_at.is_(None),
+                OutboxJob.attempts < MAX_ATTEMPTS,
+                (OutboxJob.started_at.is_(None))
+                | (OutboxJob.started_at < now - RELAY_AGAIN_AFTER)
+                | (OutboxJob.failed_at >= OutboxJob.started_at),
+            )
+            .values(started_at=now, attempts=OutboxJob.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
-        if row is None or row.done_at is not None:
-            session.rollback()
-            return "skipped"
-        _resolve(row.func)(*row.args)
-        row.done_at = datetime.now(UTC)
         session.commit()
+        if claimed.rowcount != 1:
+            return "skipped"
+        row = session.get(OutboxJob, outbox_id)
+        deferred: list[int] = []
+        token = _deferred_in_job.set(deferred)
+        try:
+            _resolve(row.func)(*row.args)
+        except Exception:
+            session.rollback()
+            session.get(OutboxJob, outbox_id).failed_at = datetime.now(UTC)
+            session.commit()
+            raise  # rq retries with backoff and, in the end, keeps it in its failed registry
+        finally:
+            _deferred_in_job.reset(token)
+        session.get(OutboxJob, outbox_id).done_at = datetime.now(UTC)
+        session.commit()
+    if deferred:
+        relay(ids=deferred)
     return "done"
 
 
@@ -109,6 +149,7 @@ def relay(limit: int = 500, ids: list[int] | None = None) -> int:
     with cross_tenant(session, "outbox relay reads waiting job ids"):
         query = select(OutboxJob.id, OutboxJob.tenant_id, OutboxJob.queue, OutboxJob.job_id).where(
             OutboxJob.done_at.is_(None),
+            OutboxJob.attempts < MAX_ATTEMPTS,
             (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - RELAY_AGAIN_AFTER),
         )
         if ids is not None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform import audit
+from pelvicoach.platform import audit, outbox
 from pelvicoach.platform.accounts import User, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.mail import queue_mail
@@ -34,10 +33,26 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_reset(
-    tenant_id: int | None, email: str, link_for: Callable[[str], str], site_name: str
-) -> None:
-    """Mail a reset link if the address has an active account here; say nothing either way."""
+TOKEN_PLACEHOLDER = "RESET-TOKEN"  # noqa: S105 (where the token goes in the link)
+
+
+def request_reset(tenant_id: int | None, email: str, link_template: str, site_name: str) -> None:
+    """Queue the work of a reset request. Known or unknown address, the request itself does the
+    same (one outbox row), so its timing tells nothing about whether an account exists."""
+    outbox.defer(
+        send_reset_link,
+        tenant_id,
+        email,
+        link_template,
+        site_name,
+        tenant_id=tenant_id,
+        queue="high",
+        job_id=f"reset-{secrets.token_hex(12)}",
+    )
+
+
+def send_reset_link(tenant_id: int | None, email: str, link_template: str, site_name: str) -> None:
+    """Job: mail a reset link if the address has an active account here."""
     user = find_user(tenant_id, email)
     if user is None or not user.active:
         return
@@ -59,7 +74,7 @@ def request_reset(
             "%(link)s\n\nDid you not ask for this? Then you can ignore this e-mail; your password"
             " stays the same.\n",
             name=user.name,
-            link=link_for(token),
+            link=link_template.replace(TOKEN_PLACEHOLDER, token),
         ),
         purpose="password_reset",
     )

@@ -193,9 +193,9 @@ class TenantPathMiddleware:
 
 
 def _resolve(finder: TenantFinder) -> TenantLike | None:
-    """Custom domain, then `<slug>.<base domain>`, then the path prefix. A host that is none of
-    these (an IP address, the bare base domain) is the platform itself: health checks from a
-    load balancer arrive that way."""
+    """Custom domain, then `<slug>.<base domain>`, then the path prefix. The bare base domain,
+    localhost and IP addresses are the platform itself (health checks arrive that way); any
+    other host is unknown and gets a 404."""
     host = request.host.rsplit(":", 1)[0].lower().strip("[]")
     base = current_app.config["BASE_DOMAIN"]
     path_slug = request.environ.get(ENVIRON_SLUG)
@@ -207,6 +207,10 @@ def _resolve(finder: TenantFinder) -> TenantLike | None:
             abort(404)
     elif host not in (base, "localhost") and not _is_ip_address(host):
         tenant = finder.by_domain(host)
+        if tenant is None:
+            # Never serve (nor build links for) a host we do not know: links in e-mails are
+            # built from the request's host, and a forged Host header must not steer them.
+            abort(404)
     if path_slug is not None:
         if tenant is not None and tenant.slug != path_slug:
             abort(404)  # one host, one tenant: never serve another tenant's path through it

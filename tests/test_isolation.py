@@ -171,9 +171,12 @@ def test_unknown_subdomain_is_a_404(client, two_tenants):
     assert client.get("/login", base_url="http://nobody.pelvicoach.test").status_code == 404
 
 
-def test_health_checks_answer_on_any_host(client):
+def test_health_checks_answer_on_ip_addresses_and_unknown_hosts_get_nothing(client, two_tenants):
     assert client.get("/healthz", base_url="http://10.1.2.3:8000").status_code == 200
-    assert client.get("/healthz", base_url="http://unknown.example.org").status_code == 200
+    assert client.get("/healthz", base_url="http://[::1]:8000").status_code == 200
+    # A forged Host must not get pages (nor reset links built on it), not even via the path.
+    assert client.get("/t/linde/login", base_url="http://evil.example").status_code == 404
+    assert client.get("/healthz", base_url="http://evil.example").status_code == 404
 
 
 def test_reserved_and_taken_domains(two_tenants, db):

@@ -177,6 +177,8 @@ def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_pat
         "pelvicoach/platform/app.py",
         "pelvicoach/platform/templates/base.html",
         "pelvicoach/platform/translations/nl/LC_MESSAGES/messages.mo",
+        "pelvicoach/platform/data/common-passwords.txt",
+        "pelvicoach/migrations/versions/0002_tenancy_security_audit_outbox.py",
         "pelvicoach/programs/content/phases.toml",
         "pelvicoach/programs/templates/portal/home.html",
         "pelvicoach/tenants/templates/staff/home.html",
