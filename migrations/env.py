@@ -47,6 +47,10 @@ def run_migrations_online() -> None:
                 connection=connection, target_metadata=target_db.metadata, **conf_args
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Data migrations must see every tenant's rows: the owner is under FORCEd
+                    # row-level security too.
+                    connection.exec_driver_sql("SELECT set_config('app.cross_tenant', 'on', true)")
                 context.run_migrations()
                 if connection.dialect.name == "postgresql":
                     rls.sync(connection, current_app.config.get("DATABASE_APP_ROLE"))

@@ -38,6 +38,10 @@ class Operation:
     errors: list[int] = field(default_factory=list)
 
 
+# Per client address as well, so made-up keys cannot buy a fresh budget on every call.
+ADDRESS_LIMIT = "1200 per minute"
+
+
 def _api_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT", "300 per minute")
 
@@ -79,7 +83,8 @@ def operation(
         wrapped.api_operation = Operation(  # type: ignore[attr-defined]
             summary, scope, body, response, status, [401, 403, 404, 422, 429, *errors]
         )
-        return limiter.limit(_api_limit, key_func=_key_limit)(wrapped)  # type: ignore[return-value]
+        per_key = limiter.limit(_api_limit, key_func=_key_limit)(wrapped)
+        return limiter.limit(ADDRESS_LIMIT)(per_key)  # type: ignore[return-value]
 
     return decorator
 

@@ -52,6 +52,18 @@ def configure(json_lines: bool, level: str) -> None:
     root.propagate = False
 
 
+SECRET_URL_PARTS = frozenset({"token"})
+
+
+def _loggable_path() -> str:
+    """The path, with secrets that travel in it (reset tokens) blanked out."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if name in SECRET_URL_PARTS and isinstance(value, str):
+            path = path.replace(value, "***")
+    return path
+
+
 def init_app(app: Flask) -> None:
     if not app.testing:
         configure(app.config["LOG_JSON"], app.config["LOG_LEVEL"])
@@ -67,14 +79,15 @@ def init_app(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
         started = g.get("request_started")
         if started is not None:
+            path = _loggable_path()
             log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

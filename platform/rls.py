@@ -12,6 +12,8 @@ anyone remembering to write its policy; a test checks that every such table is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -20,6 +22,8 @@ CURRENT = "NULLIF(current_setting('app.tenant_id', true), '')::integer"
 CROSS = "current_setting('app.cross_tenant', true) = 'on'"
 # Routing data that must be readable before a tenant is known; writes stay tenant-bound.
 PUBLIC_READ = frozenset({"tenant_domains"})
+# Tables without a tenant_id of their own that belong to a row of a tenant table.
+CHILD_TABLES = {"user_roles": ("users", "user_id")}
 # Append-only: the app may add and read audit rows, never change or remove them.
 APPEND_ONLY = frozenset({"audit_events"})
 
@@ -58,17 +62,34 @@ def _predicate(nullable: bool) -> str:
 def sync(connection: Connection, app_role: str | None) -> None:
     """Apply policies (and the app role's grants) to every table there is; safe to repeat."""
     run = connection.exec_driver_sql
+    existing = set(all_tables(connection))
     for table, nullable in tenant_tables(connection).items():
         predicate = _predicate(nullable)
-        run(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-        run(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-        run(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
-        run(f'CREATE POLICY {POLICY} ON "{table}" USING ({predicate}) WITH CHECK ({predicate})')
+        _policy(run, table, f"USING ({predicate}) WITH CHECK ({predicate})")
         run(f'DROP POLICY IF EXISTS public_read ON "{table}"')
         if table in PUBLIC_READ:
             run(f'CREATE POLICY public_read ON "{table}" FOR SELECT USING (true)')
+    for table, (parent, column) in CHILD_TABLES.items():
+        if table in existing:
+            # The parent's own policy applies inside the subquery: only its visible rows count.
+            owned = f'EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = "{table}".{column})'  # noqa: S608
+            _policy(run, table, f"USING ({owned}) WITH CHECK ({owned})")
+    if "tenants" in existing:
+        # Anyone may read a tenant (resolution happens before one is known); only the platform
+        # creates one; a tenant changes only itself.
+        platform = f"{CURRENT} IS NULL OR {CROSS}"
+        _policy(run, "tenants", "FOR SELECT USING (true)")
+        _policy(run, "tenants", f"FOR INSERT WITH CHECK ({platform})", "platform_insert")
+        _policy(run, "tenants", f"FOR UPDATE USING (id = {CURRENT} OR {platform})", "own_update")
     if app_role:
         _grant(connection, app_role)
+
+
+def _policy(run: Callable[[str], object], table: str, clause: str, name: str = POLICY) -> None:
+    run(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+    run(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
+    run(f'DROP POLICY IF EXISTS {name} ON "{table}"')
+    run(f'CREATE POLICY {name} ON "{table}" {clause}')
 
 
 def _grant(connection: Connection, role: str) -> None:
@@ -80,6 +101,8 @@ def _grant(connection: Connection, role: str) -> None:
         run(f'REVOKE ALL ON "{table}" FROM {quoted}')
         if table == "alembic_version":
             rights = "SELECT"
+        elif table == "tenants":
+            rights = "SELECT, INSERT, UPDATE"  # tenants are never deleted by the app
         elif table in APPEND_ONLY:
             rights = "SELECT, INSERT"
         else:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.job import Job
 from sqlalchemy import delete, or_
 
 from pelvicoach.platform import audit, outbox
@@ -76,7 +75,8 @@ def tick(connection: Redis, now: float | None = None) -> list[str]:
     queued = []
     for periodic in PERIODIC:
         job_id = periodic.job_id(now)
-        if Job.exists(job_id, connection=connection):
+        # Claim the slot atomically, so two schedulers never both queue it.
+        if not connection.set(f"pelvicoach:slot:{job_id}", 1, nx=True, ex=periodic.every * 2):
             continue
         Queue(periodic.queue, connection=connection).enqueue(
             periodic.func,

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from flask import Flask, abort, current_app, g, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import ForeignKey, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
 ENVIRON_SLUG = "pelvicoach.tenant_slug"
+
+# Execution option for the few reads of routing data that precede knowing the tenant (custom
+# domains); row-level security has a matching read-only policy for those tables.
+PUBLIC_READ = "pelvicoach_public_read"
 
 _tenant_id: ContextVar[int | None] = ContextVar("pelvicoach_tenant_id", default=None)
 _cross_tenant: ContextVar[bool] = ContextVar("pelvicoach_cross_tenant", default=False)
@@ -86,12 +91,19 @@ def is_cross_tenant() -> bool:
     return _cross_tenant.get()
 
 
-def _apply_to_transaction(session: Session | scoped_session) -> None:
-    """Write the tenant into the open PostgreSQL transaction, for row-level security."""
+def _apply_to_transaction(session: Session | scoped_session, *, leaving: bool = False) -> None:
+    """Write the tenant into the open PostgreSQL transaction, for row-level security.
+
+    On the way out of a context the transaction may have failed already; it will be rolled
+    back, settings and all, so a second error must not hide the first."""
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        _set_config(session.connection())
+        try:
+            _set_config(session.connection())
+        except DBAPIError:
+            if not leaving:
+                raise
 
 
 def _set_config(connection: Any) -> None:
@@ -122,7 +134,7 @@ def tenant_context(tenant_id: int | None, session: Session | None = None) -> Ite
         _tenant_id.reset(token)
         _cross_tenant.reset(cross_token)
         if session is not None:
-            _apply_to_transaction(session)
+            _apply_to_transaction(session, leaving=True)
 
 
 @contextmanager
@@ -137,19 +149,25 @@ def cross_tenant(session: Session | scoped_session, reason: str) -> Iterator[Non
         yield
     finally:
         _cross_tenant.reset(token)
-        _apply_to_transaction(session)
+        _apply_to_transaction(session, leaving=True)
 
 
 def _filter_by_tenant(state: ORMExecuteState) -> None:
-    """Safety net: every ORM SELECT of a tenant-owned model gets `tenant_id = <current>`."""
-    tenant_id = _tenant_id.get()
-    if tenant_id is None or _cross_tenant.get() or not state.is_select:
+    """Safety net: every ORM SELECT of a tenant-owned model gets `tenant_id = <current>`, or,
+    with no tenant set, `tenant_id IS NULL`: the same rule row-level security applies, so the
+    SQLite demo (which has none) behaves as PostgreSQL does."""
+    if _cross_tenant.get() or not state.is_select or state.execution_options.get(PUBLIC_READ):
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
+    tenant_id = _tenant_id.get()
+    if tenant_id is None:
+        criteria = with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True
+        )
+    else:
+        criteria = with_loader_criteria(
             TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
         )
-    )
+    state.statement = state.statement.options(criteria)
 
 
 def _check_tenant(session: Session, _context: Any, _instances: Any) -> None:
@@ -157,7 +175,7 @@ def _check_tenant(session: Session, _context: Any, _instances: Any) -> None:
     tenant_id = _tenant_id.get()
     if tenant_id is None or _cross_tenant.get():
         return
-    for obj in [*session.new, *session.dirty]:
+    for obj in [*session.new, *session.dirty, *session.deleted]:
         if not isinstance(obj, TenantScoped):
             continue
         if obj.tenant_id is None and obj in session.new:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pelvicoach.platform import audit
@@ -144,7 +145,11 @@ def enrol(
         if clinician is None or not clinician.has_role(Role.CLINICIAN):
             raise EnrolmentError("clinician_email: no clinician with this address here")
     user = create_user(tenant_id=tenant.id, email=email, name=name, roles=[Role.PATIENT])
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same address enrolled a moment ago by another request
+        db.session.rollback()
+        raise EnrolmentError("email: an account with this address exists already") from None
     pseudonym = new_pseudonym()
     while get_patient(tenant.id, pseudonym) is not None:
         pseudonym = new_pseudonym()

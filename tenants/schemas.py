@@ -18,5 +18,7 @@ class KeyInfoSchema(Schema):
 
 
 class ProgramSettingsSchema(Schema):
-    brand_color = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
+    brand_color = fields.String(
+        validate=[validate.Regexp(r"^#[0-9a-fA-F]{6}$"), validate.Length(equal=7)]
+    )
     clinicians_see_all_patients = fields.Boolean()

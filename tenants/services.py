@@ -7,11 +7,11 @@ import re
 from sqlalchemy import select
 
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import SLUG_PATTERN
+from pelvicoach.platform.tenancy import PUBLIC_READ, SLUG_PATTERN
 from pelvicoach.tenants.models import Tenant, TenantDomain, TenantKind
 
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
+DOMAIN = re.compile(r"^(?=.{4,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class TenantError(ValueError):
@@ -28,7 +28,10 @@ def get_by_slug(slug: str) -> Tenant | None:
 
 def get_by_domain(domain: str) -> Tenant | None:
     return db.session.scalar(
-        select(Tenant).join(TenantDomain).where(TenantDomain.domain == domain.lower())
+        select(Tenant)
+        .join(TenantDomain)
+        .where(TenantDomain.domain == domain.lower())
+        .execution_options(**{PUBLIC_READ: True})
     )
 
 
@@ -43,7 +46,12 @@ def add_domain(tenant: Tenant, domain: str) -> TenantDomain:
     domain = domain.strip().lower().rstrip(".")
     if not DOMAIN.match(domain):
         raise TenantError("domain: not a valid host name")
-    if db.session.get(TenantDomain, domain) is not None:
+    taken = db.session.scalar(
+        select(TenantDomain.domain)
+        .where(TenantDomain.domain == domain)
+        .execution_options(**{PUBLIC_READ: True})
+    )
+    if taken is not None:
         raise TenantError(f"domain: {domain} is in use")
     row = TenantDomain(tenant_id=tenant.id, domain=domain)
     db.session.add(row)

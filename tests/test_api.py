@@ -106,6 +106,10 @@ def test_settings_change_and_422_with_field_errors(client, make_tenant, key_for)
     assert bad.status_code == 422
     assert bad.mimetype == "application/problem+json"
     assert set(bad.json["errors"]) == {"brand_color", "clinicians_see_all_patients", "extra"}
+    newline = client.patch(
+        "/t/linde/api/v1/program/settings", json={"brand_color": "#aabbcc\n"}, headers=bearer(key)
+    )
+    assert newline.status_code == 422
     not_json = client.patch(
         "/t/linde/api/v1/program/settings",
         data="x",

@@ -189,3 +189,35 @@ def test_reserved_and_taken_domains(two_tenants, db):
         add_domain(horizon, "coach.delinde.nl")
     with pytest.raises(TenantError, match="reserved"):
         create_tenant(slug="www", name="X", kind="practice")
+
+
+def test_role_assignments_and_tenants_are_guarded_too(two_tenants, app_connection):
+    linde, horizon = two_tenants
+    with app_connection.begin():
+        _as_tenant(app_connection, horizon.id)
+        roles = (
+            app_connection.execute(
+                text("SELECT u.tenant_id FROM user_roles r JOIN users u ON u.id = r.user_id")
+            )
+            .scalars()
+            .all()
+        )
+        assert set(roles) == {horizon.id}
+        assert app_connection.execute(text("SELECT count(*) FROM user_roles")).scalar() == 2
+        changed = app_connection.execute(
+            text("UPDATE tenants SET name = 'taken over' WHERE id = :id"), {"id": linde.id}
+        )
+        assert changed.rowcount == 0
+    with app_connection.begin(), pytest.raises(DBAPIError, match="permission denied"):
+        app_connection.execute(text("DELETE FROM tenants"))
+
+
+def test_log_lines_do_not_carry_reset_tokens(client, two_tenants, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="pelvicoach.request"):
+        client.get("/t/linde/reset-password/secret-token-value-123")
+    lines = [r.getMessage() for r in caplog.records if r.name == "pelvicoach.request"]
+    assert lines
+    assert all("secret-token-value-123" not in line for line in lines)
+    assert any("/reset-password/***" in line for line in lines)

@@ -23,19 +23,13 @@ def test_a_job_goes_through_redis_and_a_worker(app, db, make_tenant):
     assert job.get_status(refresh=True) == "finished"
 
 
-def test_without_redis_jobs_run_in_process(make_app, database_url):
-    from pelvicoach.tenants.services import create_tenant
-
+def test_without_redis_jobs_run_in_process(make_app, db, make_tenant):
+    tenant = make_tenant("inproc")
     app = make_app(REDIS_URL=None)
     with app.app_context():
-        tenant = create_tenant(slug="inproc", name="In Process", kind="practice")
-        database.session.commit()
-        try:
-            assert enqueue(rename_tenant, tenant.id, "Direct") == "Direct"
-            assert database.session.get(Tenant, tenant.id).name == "Direct"
-        finally:
-            database.session.delete(tenant)
-            database.session.commit()
+        assert enqueue(rename_tenant, tenant.id, "Direct") == "Direct"
+    database.session.expire_all()
+    assert database.session.get(Tenant, tenant.id).name == "Direct"
 
 
 def test_unknown_queue_is_refused(app):
