@@ -100,6 +100,7 @@ def record(
     if actor_id is ...:
         actor_id = default_actor
     session = db.session
+    session.flush()  # the caller's pending rows, under the caller's own tenant guard
     with tenant_context(tenant_id, session):
         if session.get_bind().dialect.name == "postgresql":
             session.execute(

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from pelvicoach.platform.accounts import Role, create_user
+from pelvicoach.platform.accounts import Role, create_user, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.models import Cohort, Patient, Phase
@@ -19,6 +19,8 @@ from pelvicoach.tenants.services import create_tenant, get_by_slug
 DEMO_PASSWORD = "demo-bekkenbodem-2026"  # noqa: S105 (demo mode only, printed on start)
 # Staff must use two-step verification, demo staff too: all share this authenticator key.
 DEMO_TOTP_SECRET = "PELVICOACHDEMOSTAFFTWOFACTORKEY2"  # noqa: S105 (demo mode only)
+
+DEMO_OPERATOR = "operator@pelvicoach.example"
 
 DEMO_TENANTS = [
     {
@@ -70,6 +72,15 @@ def seed_demo() -> list[Tenant]:
         with tenant_context(tenant.id, db.session):
             _seed_people(tenant, spec)
         tenants.append(tenant)
+    if find_user(None, DEMO_OPERATOR) is None:
+        operator = create_user(
+            tenant_id=None,
+            email=DEMO_OPERATOR,
+            name="Platform Operator",
+            roles=[Role.OPERATOR],
+            password=DEMO_PASSWORD,
+        )
+        operator.totp_secret = DEMO_TOTP_SECRET
     db.session.commit()
     return tenants
 
@@ -124,6 +135,9 @@ def describe(base_url: str) -> str:
         for local, _name, phase, _weeks in spec["patients"]:
             lines.append(f"  patient  {local}@{spec['slug']}.example  ({phase})")
         lines.append("")
+    lines.append(
+        f"Platform operator: {base_url}/login  {DEMO_OPERATOR}  (demo mailbox: /operator/mailbox)"
+    )
     lines.append(
         f"Staff sign in with a code from an authenticator app for key {DEMO_TOTP_SECRET},\n"
         "or print the current code with: .venv/bin/python -c "
