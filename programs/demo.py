@@ -44,6 +44,7 @@ DEMO_TENANTS = [
         "name": "Bekkenfysiotherapie De Linde",
         "kind": "practice",
         "brand_color": "#1f6b45",
+        "logo_path": "logos/delinde.svg",
         "staff": [
             ("praktijk", "Anouk Smit", [Role.ADMIN, Role.CLINICIAN]),
             ("inschrijving", "Eva Mulder", [Role.ENROLMENT]),
@@ -68,6 +69,7 @@ def seed_demo() -> list[Tenant]:
         tenant = create_tenant(
             slug=spec["slug"], name=spec["name"], kind=spec["kind"], brand_color=spec["brand_color"]
         )
+        tenant.logo_path = spec.get("logo_path")
         db.session.flush()
         with tenant_context(tenant.id, db.session):
             _seed_people(tenant, spec)

@@ -23,12 +23,16 @@ def text_colour_on(background: str) -> str:
     return max(("#ffffff", "#1a1a1a"), key=lambda text: contrast_ratio(background, text))
 
 
-def brand_stylesheet(brand_colour: str) -> str:
+def brand_stylesheet(brand_colour: str, logo_url: str | None = None) -> str:
+    """The tenant's look as custom properties; the logo is decoration beside the tenant's name,
+    which is always there as text."""
     r, g, b = (int(brand_colour[i : i + 2], 16) for i in (1, 3, 5))
+    logo = f'  --pc-logo: url("{logo_url}");\n' if logo_url else ""
     return (
         ":root {\n"
         f"  --pc-brand: {brand_colour};\n"
         f"  --pc-brand-rgb: {r}, {g}, {b};\n"
         f"  --pc-on-brand: {text_colour_on(brand_colour)};\n"
+        f"{logo}"
         "}\n"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
 from pelvicoach.platform.access import require_role
@@ -17,8 +17,9 @@ bp = Blueprint("staff", __name__, template_folder="templates")
 def brand_css() -> Response:
     """Served as a file, not inline, so the CSP can forbid inline styles."""
     tenant = require_tenant()
-    response = Response(brand_stylesheet(tenant.brand_color), mimetype="text/css")
-    response.set_etag(f"{tenant.id}-{tenant.brand_color}")
+    logo = url_for("static", filename=tenant.logo_path) if tenant.logo_path else None
+    response = Response(brand_stylesheet(tenant.brand_color, logo), mimetype="text/css")
+    response.set_etag(f"{tenant.id}-{tenant.brand_color}-{tenant.logo_path}")
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response.make_conditional(request)

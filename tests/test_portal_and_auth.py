@@ -130,6 +130,19 @@ def test_brand_stylesheet_carries_the_tenant_colour(client, make_tenant):
     assert "--pc-on-brand: #ffffff;" in response.text
     again = client.get("/t/linde/brand.css", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+    assert "--pc-logo" not in response.text
+
+
+def test_the_logo_comes_from_a_custom_property(client, make_tenant, db):
+    tenant = make_tenant("linde")
+    tenant.logo_path = "logos/delinde.svg"
+    db.session.commit()
+    assert (
+        '--pc-logo: url("/t/linde/static/logos/delinde.svg");'
+        in client.get("/t/linde/brand.css").text
+    )
+    assert 'class="pc-logo"' in client.get("/t/linde/login").text
+    assert client.get("/t/linde/static/logos/delinde.svg").status_code == 200
 
 
 def test_security_headers(client, make_tenant):
