@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if command -v npm >/dev/null 2>&1; then  # axe-core for the accessibility checks
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
 mkdir -p .tmp
 export TMPDIR="$PWD/.tmp"  # Chromium and Playwright profiles stay inside the project
 .venv/bin/ruff check --quiet .
