@@ -1,6 +1,6 @@
 """gunicorn settings; every value can be overridden with GUNICORN_CMD_ARGS or flags.
 
-Run: gunicorn -c deploy/gunicorn.conf.py 'pelvicoach.platform.app:create_app()'
+Run: gunicorn -c deploy/gunicorn.conf.py pelvicoach.platform.wsgi:app
 """
 
 import multiprocessing
@@ -8,7 +8,10 @@ import os
 
 # Inside a container the port must be reachable from outside it.
 bind = os.environ.get("PELVICOACH_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("PELVICOACH_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Capped: each worker holds its own database pool, and a container sees the host's CPUs.
+workers = int(os.environ.get("PELVICOACH_WEB_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+# Load the app once in the master: a bad setting stops start-up with one line, not per worker.
+preload_app = True
 threads = int(os.environ.get("PELVICOACH_WEB_THREADS", 2))
 worker_class = "gthread"
 timeout = 30

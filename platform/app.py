@@ -36,13 +36,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from pelvicoach import programs, tenants
 
+    logs.init_app(app)  # first: every later hook may reject a request, and that gets logged too
     db.init_app(app)
     migrate.init_app(app, db, directory=str(files("pelvicoach.migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
     security.init_app(app)
-    logs.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)

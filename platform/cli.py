@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from pelvicoach.platform.config import ConfigError
+from pelvicoach.platform.config import ConfigError, load_settings
 
 
 def _create_app():
@@ -95,12 +95,14 @@ COMMANDS = (worker_command, scheduler_command, outbox_group, audit_group)
 
 
 def main() -> None:
-    """Console entry point: a bad setting ends with one line naming the variable."""
+    """Console entry point: a bad setting ends with one line naming the variable, before any
+    command (or `--help`) tries to build the app."""
     try:
-        cli.main(prog_name="pelvicoach")
+        load_settings()
     except ConfigError as exc:
         click.echo(f"pelvicoach: configuration error: {exc}", err=True)
         sys.exit(2)
+    cli.main(prog_name="pelvicoach")
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ is built. Secrets only ever come from the environment.
 
 from __future__ import annotations
 
-import logging
+import os
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from environs import Env, EnvError
+from environs import Env, EnvError, validate
+from redis.connection import parse_url as parse_redis_url
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -42,7 +44,7 @@ class Settings:
     proxy_hops: int
     default_locale: str
     log_json: bool
-    log_level: str
+    log_level: int
     mail: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -67,6 +69,9 @@ class Settings:
             "LOG_JSON": self.log_json,
             "LOG_LEVEL": self.log_level,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Redis down: count in this process rather than refuse every sign-in.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,
             "RATELIMIT_HEADERS_ENABLED": True,
             "RATELIMIT_STRATEGY": "moving-window",
             "BOOTSTRAP_SERVE_LOCAL": True,
@@ -105,7 +110,16 @@ def _redis_url(value: str | None, variable: str) -> str | None:
         return None
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"{variable}: must start with redis://, rediss:// or unix://")
+    try:
+        parse_redis_url(value)  # parses only; connects to nothing
+    except ValueError as exc:
+        raise ConfigError(f"{variable}: not a usable Redis URL ({exc})") from None
     return value
+
+
+HOST_NAME = re.compile(
+    r"(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
 
 
 def load_settings() -> Settings:
@@ -148,9 +162,12 @@ def _parse(env: Env) -> Settings:
         if default_locale not in LOCALES:
             raise ConfigError(f"{PREFIX}LOCALE: must be one of {', '.join(LOCALES)}")
         log_level = env.log_level("LOG_LEVEL", "INFO")
+        base_domain = env.str("BASE_DOMAIN", "localhost").lower()
+        if not HOST_NAME.fullmatch(base_domain):
+            raise ConfigError(f"{PREFIX}BASE_DOMAIN: not a host name: {base_domain!r}")
         mail = {
             "server": env.str("MAIL_SERVER", "" if mode == "demo" else "localhost"),
-            "port": env.int("MAIL_PORT", 25),
+            "port": env.int("MAIL_PORT", 25, validate=validate.Range(min=1, max=65535)),
             "username": env.str("MAIL_USERNAME", "") or None,
             "password": env.str("MAIL_PASSWORD", "") or None,
             "use_tls": env.bool("MAIL_USE_TLS", False),
@@ -167,11 +184,11 @@ def _parse(env: Env) -> Settings:
             database_app_role=app_role,
             redis_url=redis_url,
             secret_key=secret_key,
-            base_domain=env.str("BASE_DOMAIN", "localhost").lower(),
-            proxy_hops=env.int("PROXY_HOPS", 0, validate=lambda n: 0 <= n <= 5),
+            base_domain=base_domain,
+            proxy_hops=env.int("PROXY_HOPS", 0, validate=validate.Range(min=0, max=5)),
             default_locale=default_locale,
             log_json=env.bool("LOG_JSON", mode == "production"),
-            log_level=logging.getLevelName(log_level),
+            log_level=log_level,
             mail=mail,
         )
 
@@ -179,10 +196,17 @@ def _parse(env: Env) -> Settings:
 def _demo_secret(instance_path: Path) -> str:
     """Keep one random key per demo instance so demo sessions survive a restart."""
     key_file = instance_path / "demo-secret-key"
-    if key_file.exists():
-        return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    try:  # created private and exclusively: two processes starting together agree on one key
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            existing = key_file.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.01)  # the other process is still writing it
+        raise ConfigError(f"{key_file}: empty demo key file; delete it and start again") from None
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     return key

@@ -3,8 +3,9 @@ API clients. Never a bare stack trace."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pelvicoach.platform.extensions import db
@@ -54,15 +55,22 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
     if wants_json():
         response = problem(status, error.name, error.description if status < 500 else None)
     else:
-        title, text = MESSAGES.get(status, (error.name, ""))
-        response = Response(
-            render_template("errors/error.html", status=status, title=title, text=text),
-            status=status,
-        )
+        response = Response(_error_page(status, error), status=status)
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _error_page(status: int, error: HTTPException) -> str:
+    """The friendly page, or, when even that cannot be built (no URL adapter for a bad Host,
+    the database gone while loading the user), a plain one: never a second error."""
+    title, text = MESSAGES.get(status, (error.name, ""))
+    try:
+        return render_template("errors/error.html", status=status, title=title, text=text)
+    except Exception:  # the page must not fail; log why, answer plainly
+        current_app.logger.exception("error page %s could not be rendered", status)
+        return f"<!doctype html><title>{status}</title><h1>{status} {escape(error.name)}</h1>"
 
 
 def init_app(app: Flask) -> None:

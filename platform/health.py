@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from pelvicoach.platform.extensions import db, limiter
+from pelvicoach.platform.extensions import db, limiter, talisman
 from pelvicoach.platform.jobs import redis_connection
 
 bp = Blueprint("health", __name__)
 
 
+@cache
+def expected_heads(directory: str) -> set[str]:
+    """The revisions the code expects (read once per process from the shipped migrations)."""
+    return set(ScriptDirectory(directory).get_heads())
+
+
 @bp.get("/healthz")
 @limiter.exempt
+@talisman(force_https=False)
 def healthz():
     """The process answers; says nothing of its dependencies on purpose, so a database outage
     does not make the orchestrator restart every web process."""
@@ -21,12 +31,19 @@ def healthz():
 
 @bp.get("/readyz")
 @limiter.exempt
+@talisman(force_https=False)
 def readyz():
     checks: dict[str, str] = {}
     failures: list[str] = []
     try:
-        db.session.execute(text("SELECT 1"))
+        applied = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
         checks["database"] = "ok"
+        # New code on an old schema is not ready either (the migration job has not run yet).
+        if applied == expected_heads(current_app.extensions["migrate"].directory):
+            checks["migrations"] = "ok"
+        else:
+            checks["migrations"] = "behind"
+            failures.append(f"migrations: database at {sorted(applied)}, code needs newer")
     except Exception as exc:  # any driver error means: not ready
         db.session.rollback()
         checks["database"] = "unavailable"

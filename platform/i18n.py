@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 
 from pelvicoach.platform.config import LOCALES
 from pelvicoach.platform.extensions import babel
@@ -19,8 +18,10 @@ def select_locale() -> str:
         return chosen
     if session.get("lang") in LOCALES:
         return session["lang"]
-    if current_user and getattr(current_user, "locale", None) in LOCALES:
-        return current_user.locale
+    # Only a user already loaded for this request: choosing a language must not hit the database.
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "locale", None) in LOCALES:
+        return user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -32,7 +32,7 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-def configure(json_lines: bool, level: str) -> None:
+def configure(json_lines: bool, level: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestContextFilter())
     if json_lines:
@@ -77,19 +77,18 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def log_request(response: ResponseReturnValue):
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        started = g.get("request_started")
-        if started is not None:
-            path = _loggable_path()
-            log.info(
-                "%s %s %s",
-                request.method,
-                path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
+        started = g.get("request_started", time.perf_counter())
+        path = _loggable_path()
+        log.info(
+            "%s %s %s",
+            request.method,
+            path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         return response

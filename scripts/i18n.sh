@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin
 $py/pybabel extract -F babel.cfg -k _l -o .tmp/messages.pot --no-location --sort-output \
-  --ignore-dirs ".venv tests node_modules .tmp" .
+  --ignore-dirs ".venv tests node_modules .tmp build" .
 $py/pybabel update -i .tmp/messages.pot -d platform/translations -l nl -w 100 --ignore-obsolete --no-fuzzy-matching
 $py/pybabel compile -d platform/translations --statistics

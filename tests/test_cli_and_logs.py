@@ -102,12 +102,14 @@ def test_operator_account_has_no_tenant(cli, db):
 
 
 def test_production_logs_are_json_lines_with_the_request_id(app, db, capsys):
-    configure(json_lines=True, level="INFO")
+    logger = logging.getLogger("pelvicoach")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    configure(json_lines=True, level=logging.INFO)
     try:
         response = app.test_client().get("/healthz", headers={"X-Request-ID": "req-12345678"})
         line = capsys.readouterr().err.strip().splitlines()[-1]
     finally:
-        logging.getLogger("pelvicoach").handlers.clear()
+        logger.handlers[:], logger.level, logger.propagate = saved
     record = json.loads(line)
     assert response.status_code == 200
     assert record["request_id"] == "req-12345678"

@@ -56,6 +56,13 @@ def test_default_database_is_a_sqlite_file_under_the_instance_folder(env, tmp_pa
         ("PELVICOACH_REDIS_URL", "localhost:6379", "PELVICOACH_REDIS_URL: must start"),
         ("PELVICOACH_ENV", "staging", "PELVICOACH_ENV: must be one of"),
         ("PELVICOACH_LOCALE", "de", "PELVICOACH_LOCALE: must be one of"),
+        ("PELVICOACH_PROXY_HOPS", "-1", '"PELVICOACH_PROXY_HOPS" invalid'),
+        ("PELVICOACH_PROXY_HOPS", "9", '"PELVICOACH_PROXY_HOPS" invalid'),
+        ("PELVICOACH_MAIL_PORT", "99999", '"PELVICOACH_MAIL_PORT" invalid'),
+        ("PELVICOACH_REDIS_URL", "redis://h:port/0", "PELVICOACH_REDIS_URL: not a usable"),
+        ("PELVICOACH_BASE_DOMAIN", "bad_host!", "PELVICOACH_BASE_DOMAIN: not a host name"),
+        ("PELVICOACH_BASE_DOMAIN", "", "PELVICOACH_BASE_DOMAIN: not a host name"),
+        ("PELVICOACH_LOG_LEVEL", "chatty", '"PELVICOACH_LOG_LEVEL" invalid'),
     ],
 )
 def test_a_malformed_value_names_its_variable(env, variable, value, message):
@@ -110,3 +117,48 @@ def test_the_command_stops_with_one_line_naming_the_variable(env, tmp_path, vari
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("pelvicoach: configuration error: ")
     assert expected in lines[0]
+
+
+def test_help_with_a_bad_setting_is_one_line_too(env, tmp_path):
+    environment = dict(os.environ) | {"PELVICOACH_ENV": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pelvicoach.platform.cli", "--help"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[0]]
+    assert "PELVICOACH_SECRET_KEY" in result.stderr
+
+
+def test_gunicorn_stops_with_one_line_naming_the_variable(env, tmp_path):
+    from pathlib import Path
+
+    environment = dict(os.environ) | {"PELVICOACH_ENV": "demo", "PELVICOACH_LOG_JSON": "maybe"}
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            "127.0.0.1:0",
+            "pelvicoach.platform.wsgi:app",
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert 'pelvicoach: configuration error: "PELVICOACH_LOG_JSON" invalid' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_demo_key_file_is_private_from_the_start(env, tmp_path):
+    env.setenv("PELVICOACH_ENV", "demo")
+    load_settings()
+    assert (tmp_path / "demo-secret-key").stat().st_mode & 0o777 == 0o600

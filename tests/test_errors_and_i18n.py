@@ -46,17 +46,25 @@ def test_json_clients_get_problem_details(client):
     assert response.json["title"] == "Not Found"
 
 
-def test_500_page_hides_the_error_and_rolls_back(make_app, db):
+def test_500_page_hides_the_error_and_rolls_back(make_app, db, make_tenant):
+    from pelvicoach.platform.extensions import db as database
+    from pelvicoach.tenants.models import Tenant
+
+    tenant = make_tenant("linde", name="Before")
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/boom")
     def boom():
+        database.session.get(Tenant, tenant.id).name = "Half done"
+        database.session.flush()
         raise RuntimeError("secret internals")
 
     response = app.test_client().get("/boom?lang=en")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text
     assert "secret internals" not in response.text
+    database.session.expire_all()
+    assert database.session.get(Tenant, tenant.id).name == "Before"
 
 
 def test_a_malformed_slug_is_no_tenant(client):
@@ -110,7 +118,7 @@ def test_every_text_in_the_code_is_in_the_catalogue(tmp_path):
             "-o",
             str(pot),
             "--ignore-dirs",
-            ".venv tests node_modules .tmp",
+            ".venv tests node_modules .tmp build",
             ".",
         ],
         cwd=repo,

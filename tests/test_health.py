@@ -13,7 +13,7 @@ def test_healthz_answers_while_the_process_lives(client):
 def test_readyz_checks_database_and_redis(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json["checks"] == {"database": "ok", "redis": "ok"}
+    assert response.json["checks"] == {"database": "ok", "migrations": "ok", "redis": "ok"}
 
 
 def test_readyz_without_redis_configured(make_app):
@@ -38,7 +38,11 @@ def test_readyz_reports_an_unreachable_redis(make_app):
     response = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["reason"].startswith("redis: ")
-    assert response.json["checks"] == {"database": "ok", "redis": "unavailable"}
+    assert response.json["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "redis": "unavailable",
+    }
 
 
 def test_a_sensible_incoming_request_id_is_kept(client):
@@ -46,3 +50,41 @@ def test_a_sensible_incoming_request_id_is_kept(client):
     assert response.headers["X-Request-ID"] == "lb-1234567890"
     forged = client.get("/healthz", headers={"X-Request-ID": "bad id; with spaces"})
     assert forged.headers["X-Request-ID"] != "bad id; with spaces"
+
+
+def test_readyz_is_not_ready_on_an_old_schema(make_app, db, owner_engine):
+    with owner_engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    try:
+        response = make_app().test_client().get("/readyz")
+    finally:
+        with owner_engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+    assert response.status_code == 503
+    assert response.json["checks"]["migrations"] == "behind"
+    assert response.json["reason"].startswith("migrations: database at ['0001']")
+
+
+def test_probes_answer_over_plain_http_in_production(make_app, db):
+    """Orchestrators probe the pod directly, without TLS: no redirect to https for them."""
+    client = make_app(PELVICOACH_MODE="production", SESSION_COOKIE_SECURE=True).test_client()
+    assert client.get("/healthz", base_url="http://10.0.0.7:8000").status_code == 200
+    assert client.get("/readyz", base_url="http://10.0.0.7:8000").status_code == 200
+    assert client.get("/login", base_url="http://10.0.0.7:8000").status_code == 302
+
+
+def test_rejected_requests_are_logged_with_their_request_id(make_app, db, caplog):
+    import logging
+
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    with caplog.at_level(logging.INFO, logger="pelvicoach.request"):
+        response = client.post("/login", data={}, headers={"X-Request-ID": "csrf-12345678"})
+    assert response.status_code == 400
+    assert response.headers["X-Request-ID"] == "csrf-12345678"
+    assert any("POST /login 400" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unusable_host_header_gets_a_plain_error_not_a_crash(client):
+    response = client.get("/login", headers={"Host": "a" * 64 + ".localhost"})
+    assert 400 <= response.status_code < 500
+    assert "<h1>" in response.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,10 +65,17 @@ def test_rq_worker_runs_from_the_repository_root(redis_url):
     assert result.returncode == 0, result.stderr
 
 
-def test_pelvicoach_worker_drains_the_queues(redis_url):
-    env = {**os.environ, "PELVICOACH_REDIS_URL": redis_url}
+def test_pelvicoach_worker_drains_the_queues(redis_url, database_url):
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(redis_url)
+    job = Queue("low", connection=connection).enqueue("platform.system", job_id="drain-me")
+    env = {**os.environ, "PELVICOACH_REDIS_URL": redis_url, "PELVICOACH_DATABASE_URL": database_url}
     result = run(str(BIN / "pelvicoach"), "worker", "--burst", env=env)
     assert result.returncode == 0, result.stderr
+    assert job.get_status(refresh=True) == "finished"
+    assert job.return_value() == "Linux"
 
 
 def _free_port() -> int:
@@ -87,7 +95,7 @@ def test_gunicorn_serves_the_app_from_the_repository_root(database_url):
             f"127.0.0.1:{port}",
             "--workers",
             "1",
-            "pelvicoach.platform.app:create_app()",
+            "pelvicoach.platform.wsgi:app",
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -151,18 +159,30 @@ def test_each_layer_imports_only_the_layers_below_it(index):
 
 
 def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_path):
-    result = run(
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        ".",
-        "--no-deps",
-        "--no-build-isolation",
-        "--quiet",
-        "-w",
-        str(tmp_path),
+    # Build from the files git knows, as CI and the image do, not from a tree with old build/.
+    source = tmp_path / "source"
+    listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard").stdout.split()
+    for name in listed:
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
         timeout=180,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     import zipfile
@@ -185,4 +205,6 @@ def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_pat
     ):
         assert expected in names
     assert "pelvicoach/platform/__init__.py" not in names
+    revisions = [n for n in names if n.startswith("pelvicoach/migrations/versions/0")]
+    assert len(revisions) == len({n.split("/")[-1].split("_")[0] for n in revisions})
     assert not any(name.startswith(("platform/", "tests/")) for name in names)

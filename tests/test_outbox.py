@@ -22,7 +22,8 @@ def test_a_change_commits_while_redis_is_down_and_its_job_runs_once_later(
     mailbox, port = smtp_server
     mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USERNAME": None}
     make_patient(make_tenant("linde"), "sanne@example.nl")
-    down = make_app(REDIS_URL=CLOSED_REDIS, RATELIMIT_STORAGE_URI="memory://", **mail)
+    # Everything that uses Redis points at a closed port: the queue and the rate limiter.
+    down = make_app(REDIS_URL=CLOSED_REDIS, RATELIMIT_STORAGE_URI=CLOSED_REDIS, **mail)
     response = down.test_client().post(
         "/t/linde/forgot-password", data={"email": "sanne@example.nl"}
     )
