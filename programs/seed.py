@@ -8,12 +8,13 @@ unless one is asked for (one hash, shared, as hashing per row would dominate the
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import click
 from faker import Faker
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from pelvicoach.platform.accounts import Role, User, UserRole, hash_password
 from pelvicoach.platform.extensions import db
@@ -32,6 +33,7 @@ PHASE_WEIGHTS = {
 BRAND_COLOURS = ("#0b5fa5", "#1f7a4d", "#8a2b68", "#b5451b", "#2d4a8a", "#006d77")
 PATIENTS_PER_CLINICIAN = 150
 BATCH = 5_000
+SLUG_PREFIX = "synthetic-"
 
 
 def _insert_users(rows: list[dict], role: str) -> list[int]:
@@ -43,21 +45,29 @@ def _insert_users(rows: list[dict], role: str) -> list[int]:
 
 
 def seed(
-    tenants: int, patients: int, *, random_seed: int = 42, staff_password: str | None = None
+    tenants: int,
+    patients: int,
+    *,
+    random_seed: int = 42,
+    staff_password: str | None = None,
+    progress: Callable[[Tenant], None] | None = None,
 ) -> list[Tenant]:
-    """Create `tenants` tenants with `patients` patients each; return the tenants."""
+    """Create `tenants` tenants with `patients` patients each; return the tenants.
+
+    Each tenant is committed on its own, so a long run that stops keeps what it made, and a
+    run after it carries on numbering from the highest synthetic tenant there is."""
     rng = random.Random(random_seed)
     fake = Faker("nl_NL")
     fake.seed_instance(random_seed)
     password_hash = hash_password(staff_password) if staff_password else None
-    first = (db.session.scalar(select(func.count()).select_from(Tenant)) or 0) + 1
+    first = _next_number()
     now = datetime.now(UTC)
     created: list[Tenant] = []
     for number in range(first, first + tenants):
         kind = TenantKind.PRACTICE if number % 3 else TenantKind.INSURER
         label = "Bekkenfysiotherapie" if kind == TenantKind.PRACTICE else "Zorgverzekeraar"
         tenant = Tenant(
-            slug=f"synthetic-{number:04d}",
+            slug=f"{SLUG_PREFIX}{number:04d}",
             name=f"{label} {fake.city()}",
             kind=kind,
             brand_color=rng.choice(BRAND_COLOURS),
@@ -67,9 +77,17 @@ def seed(
         with tenant_context(tenant.id, db.session):
             clinician_ids = _seed_staff(tenant, patients, fake, password_hash)
             _seed_patients(tenant.id, patients, clinician_ids, rng, fake, now)
+            db.session.commit()
         created.append(tenant)
-    db.session.commit()
+        if progress is not None:
+            progress(tenant)
     return created
+
+
+def _next_number() -> int:
+    slugs = db.session.scalars(select(Tenant.slug).where(Tenant.slug.like(f"{SLUG_PREFIX}%")))
+    numbers = [int(slug.removeprefix(SLUG_PREFIX)) for slug in slugs if slug[-4:].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 def _seed_staff(tenant: Tenant, patients: int, fake: Faker, password_hash: str | None) -> list[int]:
@@ -159,7 +177,13 @@ def _seed_patients(
 def seed_command(tenants: int, patients: int, random_seed: int, staff_password: str | None) -> None:
     """Generate synthetic tenants, staff and patients (for demos and benchmarks)."""
     started = datetime.now(UTC)
-    created = seed(tenants, patients, random_seed=random_seed, staff_password=staff_password)
+    created = seed(
+        tenants,
+        patients,
+        random_seed=random_seed,
+        staff_password=staff_password,
+        progress=lambda tenant: click.echo(f"  {tenant.slug}: {patients} patients", err=True),
+    )
     seconds = (datetime.now(UTC) - started).total_seconds()
     click.echo(
         f"seeded {len(created)} tenant(s) with {patients} patient(s) each "

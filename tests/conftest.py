@@ -130,6 +130,8 @@ def owner_engine(owner_url: str):
 def redis_url() -> str:
     parts = urlsplit(TEST_REDIS_URL)
     index = int(parts.path.strip("/") or 15) - WORKER_INDEX
+    if index < 0:
+        pytest.fail(f"not enough Redis databases below {TEST_REDIS_URL} for worker {WORKER}")
     url = f"redis://{parts.netloc}/{index}"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()

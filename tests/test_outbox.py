@@ -79,6 +79,7 @@ def test_a_rolled_back_change_leaves_no_job(app, db, make_tenant):
 
 
 def test_jobs_run_in_their_tenants_context(app, db, make_tenant, run_jobs):
+    count_call.calls.clear()
     tenant = make_tenant("linde")
     with app.app_context(), tenant_context(tenant.id, database.session):
         job = outbox.defer(count_call, "hello", tenant_id=tenant.id, job_id="count-hello")

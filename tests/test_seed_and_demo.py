@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import subprocess
 import sys
 import time
@@ -97,17 +98,22 @@ def test_demo_command_migrates_seeds_and_serves_sqlite(tmp_path):
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        base = None
+        base, seen = None, []
+        reader = selectors.DefaultSelector()
+        reader.register(process.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + 60
-        while base is None and time.monotonic() < deadline:
+        while base is None and time.monotonic() < deadline and process.poll() is None:
+            if not reader.select(timeout=1):
+                continue
             line = process.stdout.readline()
+            seen.append(line)
             match = re.search(r"Pelvicoach demo on (http://127\.0\.0\.1:\d+)", line)
             base = match.group(1) if match else None
-        assert base is not None
+        assert base is not None, "".join(seen[-20:])
         with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
             assert response.status == 200
         with urllib.request.urlopen(f"{base}/t/delinde/login", timeout=5) as response:
@@ -116,3 +122,10 @@ def test_demo_command_migrates_seeds_and_serves_sqlite(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_seed_numbers_on_from_the_highest_synthetic_tenant(db, owner_engine):
+    seed(3, 2)
+    with owner_engine.begin() as connection:  # a gap: the second one was removed
+        connection.exec_driver_sql("DELETE FROM tenants WHERE slug = 'synthetic-0002'")
+    assert [t.slug for t in seed(1, 2)] == ["synthetic-0004"]
