@@ -87,10 +87,6 @@ def current_tenant_id() -> int | None:
     return _tenant_id.get()
 
 
-def is_cross_tenant() -> bool:
-    return _cross_tenant.get()
-
-
 def _apply_to_transaction(session: Session | scoped_session, *, leaving: bool = False) -> None:
     """Write the tenant into the open PostgreSQL transaction, for row-level security.
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from sqlalchemy import DateTime, ForeignKey, String, or_, select, update
+from sqlalchemy import DateTime, ForeignKey, String, or_, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.accounts import User
@@ -116,13 +116,3 @@ def use_recovery_code(user: User, code: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return spent.rowcount == 1
-
-
-def remaining_recovery_codes(user: User) -> int:
-    return len(
-        db.session.scalars(
-            select(RecoveryCode.id).where(
-                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-            )
-        ).all()
-    )

@@ -11,6 +11,7 @@ from pelvicoach.platform.accounts import User
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.password_reset import PasswordResetToken
+from pelvicoach.platform.twofactor import RecoveryCode
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -75,7 +76,10 @@ def test_a_recovery_code_works_once(client, make_tenant, make_user, sign_in, db)
     client.post("/t/linde/logout")
     sign_in("linde", user.email)
     assert client.post("/t/linde/login/verify", data={"code": codes[0]}).status_code == 200
-    assert twofactor.remaining_recovery_codes(user) == 9
+    unused = database.session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).all()
+    assert len(unused) == 9
 
 
 def test_patients_sign_in_with_a_password_alone(client, make_tenant, make_patient, sign_in):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -89,6 +90,25 @@ def test_values_are_parsed(env):
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
 
 
+def run_in(cwd, command: list[str], variables: dict[str, str]):
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ) | variables,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+def one_config_error_line(stderr: str, expected: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("pelvicoach: configuration error: ")
+    assert expected in lines[0]
+
+
 @pytest.mark.parametrize(
     ("variables", "expected"),
     [
@@ -101,61 +121,27 @@ def test_values_are_parsed(env):
     ],
 )
 def test_the_command_stops_with_one_line_naming_the_variable(env, tmp_path, variables, expected):
-    environment = dict(os.environ)
-    environment.update(variables)
-    result = subprocess.run(
-        [sys.executable, "-m", "pelvicoach.platform.cli", "routes"],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
+    result = run_in(
+        tmp_path, [sys.executable, "-m", "pelvicoach.platform.cli", "routes"], variables
     )
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("pelvicoach: configuration error: ")
-    assert expected in lines[0]
+    one_config_error_line(result.stderr, expected)
 
 
 def test_help_with_a_bad_setting_is_one_line_too(env, tmp_path):
-    environment = dict(os.environ) | {"PELVICOACH_ENV": "production"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pelvicoach.platform.cli", "--help"],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    command = [sys.executable, "-m", "pelvicoach.platform.cli", "--help"]
+    result = run_in(tmp_path, command, {"PELVICOACH_ENV": "production"})
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [result.stderr.strip().splitlines()[0]]
-    assert "PELVICOACH_SECRET_KEY" in result.stderr
+    one_config_error_line(result.stderr, "PELVICOACH_SECRET_KEY")
 
 
 def test_gunicorn_stops_with_one_line_naming_the_variable(env, tmp_path):
-    from pathlib import Path
-
-    environment = dict(os.environ) | {"PELVICOACH_ENV": "demo", "PELVICOACH_LOG_JSON": "maybe"}
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--bind",
-            "127.0.0.1:0",
-            "pelvicoach.platform.wsgi:app",
-        ],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    command = [gunicorn, "--bind", "127.0.0.1:0", "pelvicoach.platform.wsgi:app"]
+    result = run_in(tmp_path, command, {"PELVICOACH_ENV": "demo", "PELVICOACH_LOG_JSON": "maybe"})
     assert result.returncode != 0
-    assert 'pelvicoach: configuration error: "PELVICOACH_LOG_JSON" invalid' in result.stderr
     assert "Traceback" not in result.stderr
+    assert 'pelvicoach: configuration error: "PELVICOACH_LOG_JSON" invalid' in result.stderr
 
 
 def test_the_demo_key_file_is_private_from_the_start(env, tmp_path):
