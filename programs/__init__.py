@@ -7,10 +7,16 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from pelvicoach.platform.access import register_policy
-    from pelvicoach.programs import api, clinician, demo, seed, services, views
+    from pelvicoach.programs import (
+        api,  # noqa: F401 (adds its routes to the API blueprint)
+        clinician,
+        demo,
+        seed,
+        services,
+        views,
+    )
     from pelvicoach.programs.models import Patient
 
-    del api  # imported for its routes on the API blueprint
     register_policy(Patient, services.patient_policy)
     app.register_blueprint(views.bp)
     app.register_blueprint(clinician.bp)

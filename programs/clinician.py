@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from pelvicoach.platform import audit
-from pelvicoach.platform.access import Decision, require_access, require_role
+from pelvicoach.platform.access import Decision, require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs import services
+from pelvicoach.programs.models import Patient
 
 bp = Blueprint("clinician", __name__, template_folder="templates", url_prefix="/staff/patients")
 
@@ -26,14 +27,20 @@ def caseload():
     return render_template("clinician/caseload.html", patients=patients)
 
 
+def _patient_or_404(pseudonym: str) -> Patient:
+    record = services.get_patient(require_tenant().id, pseudonym)
+    if record is None:
+        abort(404)
+    return record
+
+
 @bp.get("/<pseudonym>")
 @require_role(Role.CLINICIAN)
 def patient(pseudonym: str):
-    tenant = require_tenant()
-    record = services.get_patient(tenant.id, pseudonym)
-    if record is not None and services.patient_policy(current_user, record) is Decision.FORBID:
+    record = _patient_or_404(pseudonym)
+    # Off her caseload: not a bare 403 but the audited emergency-access step.
+    if services.patient_policy(current_user, record) is Decision.FORBID:
         return render_template("clinician/emergency_access.html", patient=record), 403
-    require_access(record)
     services.record_read(record)
     db.session.commit()
     return render_template("clinician/patient.html", patient=record)
@@ -42,10 +49,7 @@ def patient(pseudonym: str):
 @bp.post("/<pseudonym>/emergency-access")
 @require_role(Role.CLINICIAN)
 def emergency_access(pseudonym: str):
-    tenant = require_tenant()
-    record = services.get_patient(tenant.id, pseudonym)
-    if record is None:
-        require_access(record)  # 404
+    record = _patient_or_404(pseudonym)
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 10:
         flash(_("Please describe why you need access (at least 10 characters)."), "danger")

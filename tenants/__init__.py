@@ -7,9 +7,14 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from pelvicoach.platform import tenancy
-    from pelvicoach.tenants import admin, api, cli, services, views
+    from pelvicoach.tenants import (
+        admin,
+        api,  # noqa: F401 (adds its routes to the API blueprint)
+        cli,
+        services,
+        views,
+    )
 
-    del api  # imported for its routes on the API blueprint
     tenancy.init_app(app, finder=services.Finder())
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)

@@ -73,7 +73,8 @@ def test_only_admins_manage_keys(client, make_tenant, make_user, sign_in_staff):
 
 
 def test_missing_bad_and_foreign_keys_get_401(client, make_tenant, key_for):
-    linde, horizon = make_tenant("linde"), make_tenant("horizon", kind="insurer")
+    linde = make_tenant("linde")
+    make_tenant("horizon", kind="insurer")
     key = key_for(linde)
     assert client.get("/t/linde/api/v1/key").status_code == 401
     response = client.get("/t/linde/api/v1/key", headers=bearer("pck_nope_nope"))
@@ -82,7 +83,6 @@ def test_missing_bad_and_foreign_keys_get_401(client, make_tenant, key_for):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     # a key of one tenant does not open another tenant's API
     assert client.get("/t/horizon/api/v1/key", headers=bearer(key)).status_code == 401
-    del horizon
 
 
 def test_scopes_are_enforced(client, make_tenant, key_for):
