@@ -1,8 +1,8 @@
 """Alembic environment: runs inside the Flask app (Flask-Migrate).
 
-Migrations connect as the schema owner (`PELVICOACH_MIGRATION_DATABASE_URL`), the app as a role
-without DDL rights (`PELVICOACH_DATABASE_URL`). After every upgrade on PostgreSQL, row-level
-security and the app role's grants are brought in line with the models.
+Migrations connect as the schema owner (`PELVICOACH_MIGRATION_DATABASE_URL`), the web and the
+platform processes as roles without DDL rights. After every upgrade on PostgreSQL, row-level
+security and those roles' grants are brought in line with the models.
 """
 
 import logging
@@ -53,7 +53,11 @@ def run_migrations_online() -> None:
                     connection.exec_driver_sql("SELECT set_config('app.cross_tenant', 'on', true)")
                 context.run_migrations()
                 if connection.dialect.name == "postgresql":
-                    rls.sync(connection, current_app.config.get("DATABASE_APP_ROLE"))
+                    rls.sync(
+                        connection,
+                        current_app.config.get("DATABASE_APP_ROLE"),
+                        current_app.config.get("DATABASE_PLATFORM_ROLE"),
+                    )
     finally:
         engine.dispose()
 

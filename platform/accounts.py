@@ -69,7 +69,8 @@ class User(UserMixin, PlatformOrTenantScoped, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
-    # Part of the session cookie's user id: a new one signs out every other session.
+    # The credentials' generation: a new one (password set, account deactivated) ends every
+    # session and half-finished sign-in made before.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
@@ -101,20 +102,25 @@ class User(UserMixin, PlatformOrTenantScoped, db.Model):
         """Staff must use 2FA; for patients it is their choice."""
         return self.is_staff or self.has_role(Role.OPERATOR) or self.totp_secret is not None
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    # The token of the sign-in session this request runs in (`pelvicoach.platform.sessions`).
+    session_key = None
 
-    def end_other_sessions(self) -> None:
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the cookie: the session's token, not the account's id."""
+        return self.session_key
+
+    def end_sessions(self) -> None:
+        """Every session and half-finished sign-in of this account stops counting."""
         self.session_token = secrets.token_hex(16)
 
     def deactivate(self) -> None:
         self.active = False
-        self.end_other_sessions()
+        self.end_sessions()
 
     def set_password(self, password: str) -> None:
         """Also ends every existing session of this account."""
         self.password_hash = hash_password(password)
-        self.end_other_sessions()
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:  # enrolled, not yet activated: take as long as a real check

@@ -96,8 +96,9 @@ def _unauthorized() -> Response:
 
 
 def load(schema: type[Schema], partial: bool = False) -> dict[str, Any]:
-    """The request body validated by `schema`; a 422 problem with field errors otherwise."""
-    payload = request.get_json(silent=True)
+    """The request body validated by `schema`; a 422 problem with field errors otherwise, or a
+    400 when the body is not valid JSON."""
+    payload = request.get_json() if request.is_json else None
     if not isinstance(payload, dict):
         raise ValidationError({"_body": ["Send a JSON object."]})
     return schema().load(payload, partial=partial)

@@ -15,34 +15,41 @@ from pelvicoach.platform import (
     errors,
     health,
     i18n,
+    inputs,
     jobs,
     logs,
     operator,
     outbox,
     security,
+    sessions,
 )
 from pelvicoach.platform.cli import COMMANDS
 from pelvicoach.platform.config import load_settings
 from pelvicoach.platform.extensions import bootstrap, csrf, db, limiter, migrate
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from `PELVICOACH_*` settings; `config` overrides Flask keys (tests)."""
+def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = False) -> Flask:
+    """Build the app from `PELVICOACH_*` settings; `config` overrides Flask keys (tests).
+
+    `platform=True` builds it for a process that does cross-tenant work (the `pelvicoach`
+    commands, worker and scheduler): it connects as the platform database role."""
     settings = load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config.from_mapping(settings.flask_config())
+    app.config.from_mapping(settings.flask_config(platform=platform))
     if config:
         app.config.from_mapping(config)
 
     from pelvicoach import programs, tenants
 
     logs.init_app(app)  # first: every later hook may reject a request, and that gets logged too
+    inputs.init_app(app)  # next: no later hook (CSRF, rate limits, tenancy) meets bad input
     db.init_app(app)
     migrate.init_app(app, db, directory=str(files("pelvicoach.migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)

@@ -3,6 +3,10 @@
 Append-only: the app's database role may INSERT and SELECT here, nothing else. Each row carries
 the hash of the previous row of its tenant and a gap-free sequence number, so `pelvicoach audit
 verify` can tell when a row was altered or removed. Rows name patients by pseudonym only.
+
+Writers of one chain queue on its head row (`audit_heads`): taking the next number is an UPDATE
+of that row, which locks it in PostgreSQL and takes the write lock in SQLite before anything is
+read, so parallel requests never pick the same number and no row is lost.
 """
 
 from __future__ import annotations
@@ -16,10 +20,24 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Update,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.extensions import BIG_ID, db
 from pelvicoach.platform.tenancy import (
     TenantScoped,
     cross_tenant,
@@ -28,17 +46,24 @@ from pelvicoach.platform.tenancy import (
 )
 
 GENESIS = "0" * 64
-_LOCK_NAMESPACE = 7513  # pg_advisory_xact_lock(namespace, tenant): one writer per chain
+PLATFORM_CHAIN = 0  # the chain of events without a tenant
 
 
 class AuditEvent(TenantScoped, db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("uq_audit_events_tenant_id_seq", "tenant_id", "seq", unique=True),
+        Index(
+            "uq_audit_events_platform_seq",
+            "seq",
+            unique=True,
+            postgresql_where=text("tenant_id IS NULL"),
+            sqlite_where=text("tenant_id IS NULL"),
+        ),
         Index("ix_audit_events_tenant_id_object", "tenant_id", "object_type", "object_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("tenants.id", ondelete="RESTRICT")
     )
@@ -77,6 +102,19 @@ class AuditEvent(TenantScoped, db.Model):
         return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+class AuditHead(TenantScoped, db.Model):
+    """The newest row of one chain: its number and hash."""
+
+    __tablename__ = "audit_heads"
+
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tenant_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("tenants.id", ondelete="RESTRICT")
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 def _actor() -> tuple[int | None, str]:
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.id, ",".join(sorted(current_user.roles))
@@ -102,20 +140,10 @@ def record(
     session = db.session
     session.flush()  # the caller's pending rows, under the caller's own tenant guard
     with tenant_context(tenant_id, session):
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:ns, :tenant)"),
-                {"ns": _LOCK_NAMESPACE, "tenant": tenant_id or 0},
-            )
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(_same_chain(tenant_id))
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
+        seq, prev_hash = _next_link(tenant_id)
         event = AuditEvent(
             tenant_id=tenant_id,
-            seq=(last.seq + 1) if last else 1,
+            seq=seq,
             occurred_at=datetime.now(UTC),
             actor_id=actor_id,
             actor_roles=actor_roles if actor_roles is not None else default_roles,
@@ -125,12 +153,43 @@ def record(
             ip=request.remote_addr if has_request_context() else None,
             request_id=g.get("request_id") if has_request_context() else None,
             detail=detail,
-            prev_hash=last.hash if last else GENESIS,
+            prev_hash=prev_hash,
         )
         event.hash = event.compute_hash()
         session.add(event)
-        session.flush()
+        session.execute(_head(tenant_id).values(hash=event.hash))
     return event
+
+
+def _head(tenant_id: int | None) -> Update:
+    chain = PLATFORM_CHAIN if tenant_id is None else tenant_id
+    return (
+        update(AuditHead)
+        .where(AuditHead.chain == chain)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _next_link(tenant_id: int | None) -> tuple[int, str]:
+    """Take the chain's next number and the hash to link to, holding the head until commit."""
+    session = db.session
+    take = _head(tenant_id).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash)
+    taken = session.execute(take).first()
+    if taken is None:  # the chain's first event: start it (once, whoever comes first)
+        dialect = session.get_bind().dialect.name
+        start = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            start(AuditHead)
+            .values(
+                chain=PLATFORM_CHAIN if tenant_id is None else tenant_id,
+                tenant_id=tenant_id,
+                seq=0,
+                hash=GENESIS,
+            )
+            .on_conflict_do_nothing()
+        )
+        taken = session.execute(take).one()
+    return taken.seq, taken.hash
 
 
 def _same_chain(tenant_id: int | None):

@@ -7,7 +7,6 @@ anonymous at tenant B. Failure messages never tell whether an address has an acc
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from urllib.parse import urlsplit
@@ -16,34 +15,38 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from pelvicoach.platform import audit, password_reset, passwords, twofactor
+from pelvicoach.platform import audit, password_reset, passwords, sessions, throttle, twofactor
 from pelvicoach.platform.accounts import Role, User, authenticate, find_user
 from pelvicoach.platform.extensions import db, limiter, login_manager
-from pelvicoach.platform.tenancy import current_tenant
+from pelvicoach.platform.jobs import after_response
+from pelvicoach.platform.mail import queue_mail
+from pelvicoach.platform.tenancy import current_tenant, external_url
 
 bp = Blueprint("auth", __name__)
 
 SAFE_PATH = re.compile(r"/[A-Za-z0-9/._~%!$&'()*+,;=:@?-]*")
 PENDING_TTL = 600  # seconds between the password and the second step
 IP_LIMIT = "30 per minute"
-ACCOUNT_LIMIT = "5 per 15 minutes"  # failed attempts; then the account is locked for a while
-SECOND_STEP_LIMIT = "5 per 5 minutes"
+# Codes are counted before they are checked (Flask-Limiter's hit), with growing waits.
+SECOND_STEP_LIMIT = "5 per 5 minutes; 10 per hour; 20 per day"
 
 
 def _strip(value: str | None) -> str | None:
@@ -87,18 +90,24 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _sep, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(token: str) -> User | None:
+    """The account of the cookie's sign-in session, if that session still counts on this site."""
     tenant = g.get("tenant")
-    if (
-        user is None
-        or not user.active
-        or user.session_token != token
-        or user.tenant_id != (tenant.id if tenant else None)
-    ):
+    found = sessions.resume(token, tenant.id if tenant else None)
+    if found is None:
         return None
+    user, row = found
+    if sessions.needs_touch(row):
+        after_response(sessions.touch, row.id, row.tenant_id)
+    user.session_key = token
     return user
+
+
+def _sign_in(user: User) -> None:
+    """Open a server-side session and put its token in the cookie."""
+    user.session_key = sessions.start(user)
+    login_user(user)
+    session.permanent = True  # the cookie may outlive the browser; the server decides
 
 
 def home_for(user: User) -> str:
@@ -124,9 +133,8 @@ def _tenant_id() -> int | None:
 
 
 def _account_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    digest = hashlib.sha256(email.encode()).hexdigest()[:24]
-    return f"login:{_tenant_id() or 'platform'}:{digest}"
+    """Reset requests are limited per address typed, known or not."""
+    return "reset:" + throttle.account_key(_tenant_id(), request.form.get("email") or "")
 
 
 def _pending_key() -> str:
@@ -137,22 +145,62 @@ def _pending_key() -> str:
     return f"second-step:user:{uid}" if uid else f"second-step:ip:{request.remote_addr}"
 
 
-def _audit_lockout(limit: RequestLimit) -> None:
-    user = find_user(_tenant_id(), request.form.get("email") or "")
+def _refused(verdict: throttle.Verdict, form: LoginForm):
+    """Too many tries: the form again, saying how long to wait, with a 429."""
+    minutes = max(1, -(-verdict.retry_after // 60))
+    audit.record("login.throttled", detail={"locked": verdict.locked, "wait": verdict.retry_after})
+    db.session.commit()
+    if verdict.locked:
+        message = _(
+            "Signing in with this address is paused for %(minutes)s minutes after many failed"
+            " attempts. You can also choose a new password.",
+            minutes=minutes,
+        )
+    else:
+        message = _("Too many attempts. Please try again in %(minutes)s minutes.", minutes=minutes)
+    flash(message, "danger")
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _locked(user: User | None) -> None:
+    """The account is locked after failures from many clients: record it, tell the owner."""
     audit.record(
         "login.locked",
         object_type="user" if user else None,
         object_id=str(user.id) if user else None,
         actor_id=user.id if user else None,
-        detail={"limit": str(limit.limit)},
+        detail={"minutes": throttle.LOCK_FOR // 60},
     )
-    db.session.commit()
+    if user is None:
+        return
+    tenant = current_tenant()
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        queue_mail(
+            tenant_id=user.tenant_id,
+            to=user.email,
+            subject=_(
+                "Many failed sign-in attempts at %(site)s",
+                site=tenant.name if tenant else "Pelvicoach",
+            ),
+            body=_(
+                "Hello %(name)s,\n\nSomeone tried many times to sign in with your e-mail"
+                " address and a wrong password. To protect your account we have paused signing"
+                " in with a password for %(minutes)s minutes.\n\nWas this not you? Your password"
+                " is still safe. To be sure, you can choose a new one here:\n%(link)s\n",
+                name=user.name,
+                minutes=throttle.LOCK_FOR // 60,
+                link=external_url("auth.forgot_password"),
+            ),
+            purpose="login_locked",
+        )
 
 
 def _finish_login(user: User, method: str) -> str:
     session.pop("pending_login", None)
     session.pop("totp_setup", None)
-    login_user(user)
+    _sign_in(user)
     audit.record(
         "login.success", object_type="user", object_id=str(user.id), detail={"via": method}
     )
@@ -162,20 +210,19 @@ def _finish_login(user: User, method: str) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(IP_LIMIT, methods=["POST"])
-@limiter.limit(
-    ACCOUNT_LIMIT,
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=lambda response: response.status_code != 302,
-    on_breach=_audit_lockout,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(_tenant_id(), form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        account, client = throttle.account_key(_tenant_id(), email), request.remote_addr or "-"
+        verdict = throttle.before_attempt(account, client)  # counted before the check
+        if not verdict.allowed:
+            return _refused(verdict, form)
+        user = authenticate(_tenant_id(), email, form.password.data or "")
         if user is not None:
+            throttle.succeeded(account, client)
             target = _safe_next(request.args.get("next"))
             if not user.needs_second_factor:
                 home = _finish_login(user, "password")
@@ -189,13 +236,15 @@ def login():
             if user.totp_secret:
                 return redirect(url_for("auth.second_step"))
             return redirect(url_for("auth.setup_two_factor"))
-        known = find_user(_tenant_id(), form.email.data or "")
+        known = find_user(_tenant_id(), email)
         audit.record(
             "login.failure",
             object_type="user" if known else None,
             object_id=str(known.id) if known else None,
             actor_id=known.id if known else None,
         )
+        if throttle.failed(account, client):
+            _locked(known)
         db.session.commit()
         flash(_("That e-mail address and password do not match. Please try again."), "danger")
     return render_template("auth/login.html", form=form)
@@ -286,7 +335,9 @@ def setup_two_factor():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends this session on the server too: a copy of the cookie no longer signs anyone in."""
     if current_user.is_authenticated:
+        sessions.end(current_user.session_key)
         audit.record("logout", object_type="user", object_id=str(current_user.id))
         db.session.commit()
     logout_user()
@@ -306,8 +357,8 @@ def forgot_password():
         password_reset.request_reset(
             _tenant_id(),
             form.email.data or "",
-            link_template=url_for(
-                "auth.reset_password", token=password_reset.TOKEN_PLACEHOLDER, _external=True
+            link_template=external_url(
+                "auth.reset_password", token=password_reset.TOKEN_PLACEHOLDER
             ),
             site_name=tenant.name if tenant else "Pelvicoach",
         )
@@ -335,6 +386,7 @@ def reset_password(token: str):
         if not problems:
             password_reset.reset_password(_tenant_id(), token, password)
             db.session.commit()
+            throttle.unlock(throttle.account_key(_tenant_id(), user.email))
             flash(_("Your password is changed. Please sign in."), "success")
             return redirect(url_for("auth.login"))
         form.password.errors = [*form.password.errors, *problems]
@@ -358,8 +410,8 @@ def change_password():
         else:
             user.set_password(form.password.data or "")
             audit.record("password.changed", object_type="user", object_id=str(user.id))
+            _sign_in(user)  # this browser carries on in a new session; every other one has ended
             db.session.commit()
-            login_user(user)  # this session carries on; every other one has ended
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(home_for(user))
     return render_template("auth/change_password.html", form=form)

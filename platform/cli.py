@@ -17,7 +17,7 @@ from pelvicoach.platform.config import ConfigError, load_settings
 def _create_app():
     from pelvicoach.platform.app import create_app
 
-    return create_app()
+    return create_app(platform=True)
 
 
 cli = FlaskGroup(
@@ -28,6 +28,21 @@ cli = FlaskGroup(
 )
 
 
+def require_platform_role() -> None:
+    """Cross-tenant work needs the platform database role; the web's role would quietly see
+    one tenant at a time (or none) and leave the others' jobs waiting."""
+    from pelvicoach.platform.extensions import db
+    from pelvicoach.platform.rls import may_cross_tenants
+
+    with db.engine.connect() as connection:
+        if not may_cross_tenants(connection):
+            user = connection.exec_driver_sql("SELECT current_user").scalar_one()
+            raise click.ClickException(
+                f"the database role {user} cannot do cross-tenant work: set"
+                " PELVICOACH_PLATFORM_DATABASE_URL to the platform role (see the README)"
+            )
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
 @with_appcontext
@@ -35,6 +50,7 @@ def worker_command(burst: bool) -> None:
     """Work the rq queues (high, default, low)."""
     from pelvicoach.platform.jobs import run_worker
 
+    require_platform_role()
     try:
         run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
     except RuntimeError as exc:
@@ -51,6 +67,7 @@ def scheduler_command() -> None:
     connection = redis_connection()
     if connection is None:
         raise click.ClickException("PELVICOACH_REDIS_URL is not set: no scheduler needed")
+    require_platform_role()
     schedule.run_forever(connection)
 
 
@@ -65,6 +82,7 @@ def outbox_relay_command() -> None:
     """Hand every waiting job on now (the scheduler also does this every 30 s)."""
     from pelvicoach.platform import outbox
 
+    require_platform_role()
     click.echo(f"relayed {outbox.relay(limit=100_000)} job(s)")
 
 
@@ -80,6 +98,7 @@ def audit_verify_command() -> None:
     from pelvicoach.platform import audit
     from pelvicoach.platform.extensions import db
 
+    require_platform_role()
     problems = list(audit.verify())
     audit.record("audit.verified", detail={"problems": len(problems)}, tenant_id=None)
     db.session.commit()

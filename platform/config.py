@@ -23,6 +23,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 PREFIX = "PELVICOACH_"
 MODES = ("production", "development", "demo", "test")
 LOCALES = ("nl", "en")
+MAX_REQUEST_BYTES = 1024 * 1024
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class ConfigError(Exception):
@@ -36,8 +38,10 @@ class Settings:
     mode: str
     instance_path: Path
     database_url: str
+    platform_database_url: str
     migration_database_url: str | None
     database_app_role: str | None
+    database_platform_role: str | None
     redis_url: str | None
     secret_key: str
     base_domain: str
@@ -51,16 +55,26 @@ class Settings:
     def is_production(self) -> bool:
         return self.mode == "production"
 
-    def flask_config(self) -> dict[str, Any]:
-        """Map settings onto the config keys the Flask extensions read."""
+    def flask_config(self, *, platform: bool = False) -> dict[str, Any]:
+        """Map settings onto the config keys the Flask extensions read.
+
+        `platform` is for processes that do cross-tenant work (worker, scheduler, commands, the
+        demo): they connect as the platform role. Web processes connect as the app role, which no
+        setting lets read across tenants."""
         secure_cookies = self.is_production
+        database_url = self.platform_database_url if platform else self.database_url
         return {
             "PELVICOACH_MODE": self.mode,
+            "PLATFORM_PROCESS": platform,
             "SECRET_KEY": self.secret_key,
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
             "MIGRATION_DATABASE_URL": self.migration_database_url,
             "DATABASE_APP_ROLE": self.database_app_role,
+            "DATABASE_PLATFORM_ROLE": self.database_platform_role,
+            # Bodies beyond this get a 413; a view that takes uploads raises its own
+            # `request.max_content_length`.
+            "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
             "REDIS_URL": self.redis_url,
             "BASE_DOMAIN": self.base_domain,
             "PROXY_HOPS": self.proxy_hops,
@@ -105,6 +119,12 @@ def _database_url(value: str, variable: str) -> str:
     return value
 
 
+def _role(value: str, variable: str) -> str | None:
+    if value and not ROLE_NAME.fullmatch(value):
+        raise ConfigError(f"{variable}: use lower-case letters, digits and _")
+    return value or None
+
+
 def _redis_url(value: str | None, variable: str) -> str | None:
     if not value:
         return None
@@ -141,12 +161,22 @@ def _parse(env: Env) -> Settings:
             env.str("DATABASE_URL", f"sqlite:///{instance_path / 'pelvicoach.db'}"),
             f"{PREFIX}DATABASE_URL",
         )
+        platform_database_url = _database_url(
+            env.str("PLATFORM_DATABASE_URL", "") or database_url,
+            f"{PREFIX}PLATFORM_DATABASE_URL",
+        )
         migration_database_url = env.str("MIGRATION_DATABASE_URL", "") or None
         if migration_database_url:
             _database_url(migration_database_url, f"{PREFIX}MIGRATION_DATABASE_URL")
-        app_role = env.str("DATABASE_APP_ROLE", "") or None
-        if app_role and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", app_role):
-            raise ConfigError(f"{PREFIX}DATABASE_APP_ROLE: use lower-case letters, digits and _")
+        app_role = _role(env.str("DATABASE_APP_ROLE", ""), f"{PREFIX}DATABASE_APP_ROLE")
+        platform_role = _role(
+            env.str("DATABASE_PLATFORM_ROLE", ""), f"{PREFIX}DATABASE_PLATFORM_ROLE"
+        )
+        if app_role and app_role == platform_role:
+            raise ConfigError(
+                f"{PREFIX}DATABASE_PLATFORM_ROLE: must differ from {PREFIX}DATABASE_APP_ROLE"
+                " (the web role must not do cross-tenant work)"
+            )
         redis_url = _redis_url(env.str("REDIS_URL", "") or None, f"{PREFIX}REDIS_URL")
         secret_key = env.str("SECRET_KEY", "")
         if not secret_key:
@@ -180,8 +210,10 @@ def _parse(env: Env) -> Settings:
             mode=mode,
             instance_path=instance_path,
             database_url=database_url,
+            platform_database_url=platform_database_url,
             migration_database_url=migration_database_url,
             database_app_role=app_role,
+            database_platform_role=platform_role,
             redis_url=redis_url,
             secret_key=secret_key,
             base_domain=base_domain,

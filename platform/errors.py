@@ -18,6 +18,10 @@ MESSAGES = {
         _l("The page may have moved, or the link is not quite right."),
     ),
     405: (_l("This action is not possible here"), _l("Please go back and try again.")),
+    413: (
+        _l("This is too large"),
+        _l("What you sent is larger than we accept. Please send something smaller."),
+    ),
     429: (
         _l("Too many attempts"),
         _l("Please wait a moment before you try again."),

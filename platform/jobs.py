@@ -10,7 +10,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
+from flask.typing import ResponseReturnValue
 from redis import Redis
 from rq import Queue, Retry, Worker
 
@@ -50,6 +51,30 @@ def enqueue(
     )
 
 
+def after_response(func: Callable[..., Any], *args: Any) -> None:
+    """Run `func(*args)` once this request's response has been sent, in an app context of its
+    own: the visitor never waits for it, and the response's timing tells nothing of it."""
+    g.setdefault("after_response", []).append((func, args))
+
+
+def _schedule_after_response(response: ResponseReturnValue) -> ResponseReturnValue:
+    work = g.pop("after_response", None)
+    if work:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(lambda: _run_after_response(app, work))  # type: ignore[union-attr]
+    return response
+
+
+def _run_after_response(app: Flask, work: list[tuple[Callable[..., Any], tuple]]) -> None:
+    for func, args in work:
+        with app.app_context():
+            try:
+                func(*args)
+            except Exception:  # the response is gone; log it, the next piece still runs
+                log.exception("work after the response failed: %s", func.__qualname__)
+                db.session.rollback()
+
+
 def run_worker(app: Flask, *, burst: bool = False) -> None:
     """Work the queues, highest first, inside an app context that forked job processes inherit."""
     connection = app.extensions.get("pelvicoach.redis")
@@ -61,6 +86,7 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.after_request(_schedule_after_response)
     url = app.config.get("REDIS_URL")
     if url:
         app.extensions["pelvicoach.redis"] = Redis.from_url(

@@ -19,7 +19,8 @@ log = logging.getLogger("pelvicoach.request")
 
 
 class RequestContextFilter(logging.Filter):
-    """Stamp each record with the request id and tenant, so lines of one request can be joined."""
+    """Stamp each record with the request id and tenant, so lines of one request can be joined.
+    Both are plain values on `g`: a log line must never query, least of all on a failed session."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():

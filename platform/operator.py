@@ -9,15 +9,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template
 from rq import Queue
 from rq.registry import FailedJobRegistry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from pelvicoach.platform import audit
+from pelvicoach.platform import audit, outbox
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.jobs import QUEUES, redis_connection
 from pelvicoach.platform.mail import OutgoingMail
-from pelvicoach.platform.outbox import OutboxJob
 from pelvicoach.platform.tenancy import cross_tenant, current_tenant
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -32,11 +31,7 @@ def platform_only() -> None:
 @bp.get("/")
 @require_role(Role.OPERATOR)
 def home():
-    with cross_tenant(db.session, "operator: count waiting jobs"):
-        waiting = db.session.scalar(
-            select(func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
-        )
-    return render_template("operator/home.html", waiting=waiting, failed=_failed_jobs())
+    return render_template("operator/home.html", waiting=outbox.backlog(), failed=_failed_jobs())
 
 
 def _failed_jobs() -> list[dict[str, object]] | None:

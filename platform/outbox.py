@@ -1,10 +1,11 @@
 """Jobs that must not be lost: written in the same transaction as the change that needs them.
 
-`defer()` adds an outbox row to the caller's transaction. After the request, the rows are
-relayed to rq (or, without Redis, run in-process); whatever could not be relayed, because Redis
-was down, stays in the table until the relay loop (`pelvicoach outbox relay`, the worker's
-periodic job) hands it on. A job runs through `run()`, which locks its row and marks it done, so a
-job relayed twice still has its effect once.
+`defer()` adds an outbox row to the caller's transaction. Once the response has been sent, the
+rows are relayed to rq (or, without Redis, run in-process), each read in its own tenant's context;
+whatever could not be relayed, because Redis was down, stays in the table until the relay loop
+(`pelvicoach outbox relay`, the scheduler's periodic job, both platform processes) hands it on.
+A job runs through `run()`, which locks its row and marks it done, so a job relayed twice still
+has its effect once.
 """
 
 from __future__ import annotations
@@ -17,28 +18,30 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, select, update
+from sqlalchemy import JSON, DateTime, Index, Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import db
-from pelvicoach.platform.jobs import QUEUES, RETRY_INTERVALS, redis_connection
+from pelvicoach.platform.extensions import BIG_ID, db
+from pelvicoach.platform.jobs import QUEUES, RETRY_INTERVALS, after_response, redis_connection
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, tenant_context
 
 log = logging.getLogger(__name__)
 RELAY_AGAIN_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5  # then the job stays in the table, visible to the operator, and is not retried
 # Jobs a running job defers are relayed when it finishes, not half a minute later.
-_deferred_in_job: ContextVar[list[int] | None] = ContextVar("outbox_deferred", default=None)
+_deferred_in_job: ContextVar[list[tuple[int, int | None]] | None] = ContextVar(
+    "outbox_deferred", default=None
+)
 
 
 class OutboxJob(PlatformOrTenantScoped, db.Model):
     __tablename__ = "outbox_jobs"
     __table_args__ = (Index("ix_outbox_jobs_pending", "done_at", "relayed_at"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     job_id: Mapped[str] = mapped_column(String(128), unique=True)
     queue: Mapped[str] = mapped_column(String(16))
     func: Mapped[str] = mapped_column(String(128))
@@ -86,9 +89,9 @@ def defer(
         db.session.flush()
     in_job = _deferred_in_job.get()
     if in_job is not None:
-        in_job.append(row.id)
+        in_job.append((row.id, tenant_id))
     elif has_request_context():
-        g.setdefault("outbox_ids", []).append(row.id)
+        g.setdefault("outbox_jobs", []).append((row.id, tenant_id))
     return row
 
 
@@ -119,7 +122,7 @@ def run(outbox_id: int, tenant_id: int | None) -> str:
         if claimed.rowcount != 1:
             return "skipped"
         row = session.get(OutboxJob, outbox_id)
-        deferred: list[int] = []
+        deferred: list[tuple[int, int | None]] = []
         token = _deferred_in_job.set(deferred)
         try:
             _resolve(row.func)(*row.args)
@@ -133,48 +136,71 @@ def run(outbox_id: int, tenant_id: int | None) -> str:
         session.get(OutboxJob, outbox_id).done_at = datetime.now(UTC)
         session.commit()
     if deferred:
-        relay(ids=deferred)
+        relay_jobs(deferred)
     return "done"
 
 
-def relay(limit: int = 500, ids: list[int] | None = None) -> int:
-    """Hand pending jobs to rq (or run them here without Redis); returns how many were handed on.
+def backlog() -> int:
+    """Jobs of every tenant not done yet, for the operator's console in a web process. In
+    PostgreSQL through an owner-defined function, as the web's role sees one tenant at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalar(select(func.pelvicoach_outbox_backlog()))
+    with cross_tenant(db.session, "operator: count waiting jobs"):
+        return db.session.scalar(
+            select(func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
+        )
 
-    Cross-tenant on purpose: the relay serves every tenant and reads ids and function names only.
-    """
+
+def relay(limit: int = 500) -> int:
+    """Hand every waiting job on; returns how many were handed on.
+
+    Platform work: it reads waiting job ids across tenants, which only the platform role can."""
+    now = datetime.now(UTC)
+    with cross_tenant(db.session, "outbox relay reads waiting job ids"):
+        pending = db.session.execute(
+            select(OutboxJob.id, OutboxJob.tenant_id)
+            .where(
+                OutboxJob.done_at.is_(None),
+                OutboxJob.attempts < MAX_ATTEMPTS,
+                (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - RELAY_AGAIN_AFTER),
+            )
+            .order_by(OutboxJob.id)
+            .limit(limit)
+        ).all()
+    db.session.rollback()
+    return relay_jobs([(outbox_id, tenant_id) for outbox_id, tenant_id in pending])
+
+
+def relay_jobs(jobs: list[tuple[int, int | None]]) -> int:
+    """Hand these jobs on (or run them here without Redis), each read in its own tenant's
+    context, so a web process needs no cross-tenant view to relay what its request deferred."""
     session = db.session
     connection = redis_connection()
-    now = datetime.now(UTC)
     handed = 0
-    with cross_tenant(session, "outbox relay reads waiting job ids"):
-        query = select(OutboxJob.id, OutboxJob.tenant_id, OutboxJob.queue, OutboxJob.job_id).where(
-            OutboxJob.done_at.is_(None),
-            OutboxJob.attempts < MAX_ATTEMPTS,
-            (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - RELAY_AGAIN_AFTER),
-        )
-        if ids is not None:
-            query = query.where(OutboxJob.id.in_(ids))
-        pending = session.execute(query.order_by(OutboxJob.id).limit(limit)).all()
-        session.rollback()
-    for outbox_id, tenant_id, queue, job_id in pending:
+    for outbox_id, tenant_id in jobs:
         if connection is None:
             run(outbox_id, tenant_id)
             handed += 1
             continue
-        try:
-            Queue(queue, connection=connection).enqueue(
-                run,
-                outbox_id,
-                tenant_id,
-                job_id=job_id,
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-            )
-        except RedisError as exc:
-            log.warning("outbox: Redis unavailable, %d job(s) wait: %s", len(pending), exc)
-            break
-        with cross_tenant(session, "outbox relay marks a job handed on"):
-            session.get(OutboxJob, outbox_id).relayed_at = now
-            session.commit()
+        with tenant_context(tenant_id, session):
+            row = session.get(OutboxJob, outbox_id)
+            if row is None or row.done_at is not None or row.attempts >= MAX_ATTEMPTS:
+                session.rollback()
+                continue
+            try:
+                Queue(row.queue, connection=connection).enqueue(
+                    run,
+                    outbox_id,
+                    tenant_id,
+                    job_id=row.job_id,
+                    retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                )
+            except RedisError as exc:
+                log.warning("outbox: Redis unavailable, jobs wait in the table: %s", exc)
+                session.rollback()
+                break
+            row.relayed_at = datetime.now(UTC)
+        session.commit()
         handed += 1
     return handed
 
@@ -182,11 +208,9 @@ def relay(limit: int = 500, ids: list[int] | None = None) -> int:
 def init_app(app: Flask) -> None:
     @app.after_request
     def relay_this_requests_jobs(response):
-        ids = g.pop("outbox_ids", None)
-        if ids and response.status_code < 400:
-            try:
-                relay(ids=ids)
-            except Exception:  # the jobs are safe in the table; never fail the response
-                current_app.logger.exception("outbox relay after request failed")
-                db.session.rollback()
+        """After the response is sent: the visitor does not wait for the jobs, and how long the
+        request took tells nothing about what they do (a reset link for a known address)."""
+        deferred = g.pop("outbox_jobs", None)
+        if deferred and response.status_code < 400:
+            after_response(relay_jobs, deferred)
         return response

@@ -13,7 +13,7 @@ from redis import Redis
 from rq import Queue, Retry
 from sqlalchemy import delete, or_
 
-from pelvicoach.platform import audit, outbox
+from pelvicoach.platform import audit, outbox, sessions
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.jobs import RETRY_INTERVALS
 from pelvicoach.platform.password_reset import PasswordResetToken
@@ -65,6 +65,7 @@ class Periodic:
 PERIODIC = (
     Periodic("outbox-relay", relay_outbox, every=30, queue="high"),
     Periodic("purge-reset-tokens", purge_reset_tokens, every=3600),
+    Periodic("purge-sessions", sessions.purge, every=3600),
     Periodic("audit-verify", verify_audit_trail, every=86400),
 )
 

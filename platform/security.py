@@ -1,8 +1,9 @@
-"""Security headers: a CSP with no inline script or style, no framing, HTTPS in production."""
+"""Security headers: a CSP with no inline script or style, no framing, HTTPS in production,
+and no caching of anything but static files."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 
 from pelvicoach.platform.extensions import talisman
 
@@ -33,3 +34,13 @@ def init_app(app: Flask) -> None:
         referrer_policy="same-origin",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
+    app.after_request(no_store)
+
+
+def no_store(response: Response) -> Response:
+    """Pages carry personal and health data: no browser or proxy may keep a copy. Static files
+    and responses that set their own caching (the tenant's colours) are left as they are."""
+    endpoint = request.endpoint or ""
+    if "Cache-Control" not in response.headers and not endpoint.endswith("static"):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, url_for
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import ForeignKey, event, text
 from sqlalchemy.exc import DBAPIError
@@ -44,11 +44,19 @@ ENVIRON_SLUG = "pelvicoach.tenant_slug"
 # domains); row-level security has a matching read-only policy for those tables.
 PUBLIC_READ = "pelvicoach_public_read"
 
+# Answer on any host: probes from load balancers and orchestrators come by IP address. They
+# build no links and belong to no tenant.
+HOSTLESS_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
+DOMAIN_NAME = re.compile(r"(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
 _tenant_id: ContextVar[int | None] = ContextVar("pelvicoach_tenant_id", default=None)
 _cross_tenant: ContextVar[bool] = ContextVar("pelvicoach_cross_tenant", default=False)
 
 
 class TenantLike(Protocol):
+    """What a request holds of its tenant: a value read once at the start, not a database row,
+    so nothing later in the request (an error page, a log line) reloads it."""
+
     id: int
     slug: str
     name: str
@@ -119,13 +127,16 @@ def _set_config(connection: Any) -> None:
 @contextmanager
 def tenant_context(tenant_id: int | None, session: Session | None = None) -> Iterator[None]:
     """Work as `tenant_id` (jobs, commands, tests): queries and writes see that tenant only,
-    even inside a cross-tenant block."""
+    even inside a cross-tenant block. With a session, what was added inside is flushed before
+    the block ends, so it is written as this tenant and not, at a later flush, as another."""
     token = _tenant_id.set(tenant_id)
     cross_token = _cross_tenant.set(False)
     if session is not None:
         _apply_to_transaction(session)
     try:
         yield
+        if session is not None:
+            session.flush()
     finally:
         _tenant_id.reset(token)
         _cross_tenant.reset(cross_token)
@@ -136,13 +147,18 @@ def tenant_context(tenant_id: int | None, session: Session | None = None) -> Ite
 @contextmanager
 def cross_tenant(session: Session | scoped_session, reason: str) -> Iterator[None]:
     """See every tenant's rows: the one explicit door past isolation, for platform work (the
-    outbox relay, audit verification, benchmarks). Every use is logged with its reason; where a
-    person is behind it, the caller also writes an audit event."""
+    outbox relay, audit verification, seeding). Every use is logged with its reason; where a
+    person is behind it, the caller also writes an audit event.
+
+    The ORM's tenant filter steps aside here; in PostgreSQL only the owner and the platform
+    role honour the setting this writes, so in a web process (the app role) the block still
+    sees one tenant, or the platform's own rows."""
     log.info("cross-tenant access: %s", reason)
     token = _cross_tenant.set(True)
     _apply_to_transaction(session)
     try:
         yield
+        session.flush()
     finally:
         _cross_tenant.reset(token)
         _apply_to_transaction(session, leaving=True)
@@ -206,24 +222,46 @@ class TenantPathMiddleware:
         return self.wsgi_app(environ, start_response)
 
 
+def _host_name() -> str:
+    """The request's host name without port or IPv6 brackets; "" when Werkzeug found the Host
+    header malformed."""
+    host = request.host.lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")]
+    return host.rsplit(":", 1)[0]
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _resolve(finder: TenantFinder) -> TenantLike | None:
-    """Custom domain, then `<slug>.<base domain>`, then the path prefix. The bare base domain,
-    localhost and IP addresses are the platform itself (health checks arrive that way); any
-    other host is unknown and gets a 404."""
-    host = request.host.rsplit(":", 1)[0].lower().strip("[]")
+    """Custom domain, then `<slug>.<base domain>`, then the path prefix.
+
+    Only configured hosts are served: the base domain, its tenant sub-domains and the custom
+    domains in the tenant directory; in the local demo also localhost and loopback addresses.
+    Any other Host header (an IP address included) gets a 404, so links built for a request
+    can only ever point at a known origin. Health probes, which arrive by IP address, are let
+    through before this (`HOSTLESS_ENDPOINTS`)."""
+    host = _host_name()
     base = current_app.config["BASE_DOMAIN"]
     path_slug = request.environ.get(ENVIRON_SLUG)
     tenant = None
-    if host.endswith("." + base):
+    if host == base or (current_app.config["PELVICOACH_MODE"] == "demo" and _is_local(host)):
+        pass  # the platform itself, or a tenant by its path
+    elif host.endswith("." + base):
         slug = host.removesuffix("." + base)
         tenant = finder.by_slug(slug) if SLUG_PATTERN.match(slug) else None
         if tenant is None:
             abort(404)
-    elif host not in (base, "localhost") and not _is_ip_address(host):
-        tenant = finder.by_domain(host)
+    else:
+        tenant = finder.by_domain(host) if DOMAIN_NAME.fullmatch(host) else None
         if tenant is None:
-            # Never serve (nor build links for) a host we do not know: links in e-mails are
-            # built from the request's host, and a forged Host header must not steer them.
             abort(404)
     if path_slug is not None:
         if tenant is not None and tenant.slug != path_slug:
@@ -231,15 +269,23 @@ def _resolve(finder: TenantFinder) -> TenantLike | None:
         tenant = finder.by_slug(path_slug) if SLUG_PATTERN.match(path_slug) else None
         if tenant is None:
             abort(404)
+    g.site_host = host
     return tenant
 
 
-def _is_ip_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link to a page of this request's site, for e-mails and other messages.
+
+    Built from the host the request was resolved on, which by then is a configured origin
+    (base domain, tenant sub-domain, or a custom domain of the tenant directory), never an
+    unknown Host header. Production links use HTTPS on its default port; elsewhere the
+    request's scheme and port are kept, as development servers listen on a port of their own."""
+    path = url_for(endpoint, **values)
+    host = f"[{g.site_host}]" if ":" in g.site_host else g.site_host  # an IPv6 demo address
+    if current_app.config["PELVICOACH_MODE"] == "production":
+        return f"https://{host}{path}"
+    port = request.host.rpartition(":")[2]
+    return f"{request.scheme}://{host}{':' + port if port.isdigit() else ''}{path}"
 
 
 def init_app(app: Flask, finder: TenantFinder) -> None:
@@ -252,6 +298,8 @@ def init_app(app: Flask, finder: TenantFinder) -> None:
     @app.before_request
     def resolve_tenant() -> None:
         g.tenant = None
+        if request.endpoint in HOSTLESS_ENDPOINTS:
+            return
         tenant = _resolve(finder)
         if tenant is None:
             return

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -20,11 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pelvicoach.platform.accounts import User
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.extensions import BIG_ID, db
 from pelvicoach.platform.tenancy import TenantScoped
-
-# SQLite only auto-increments a column declared exactly INTEGER.
-BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Phase(StrEnum):

@@ -2,7 +2,8 @@
 
 Rows go in with executemany inserts, not one ORM object at a time, so a benchmark database of
 hundreds of thousands of patients builds in minutes. Seeded accounts get no usable password
-unless one is asked for (one hash, shared, as hashing per row would dominate the run).
+unless one is asked for (one hash per kind of account, shared, as hashing per row would
+dominate the run); their addresses (`patient12@<tenant>.example`) pass the sign-in form.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def seed(
     *,
     random_seed: int = 42,
     staff_password: str | None = None,
+    patient_password: str | None = None,
     progress: Callable[[Tenant], None] | None = None,
 ) -> list[Tenant]:
     """Create `tenants` tenants with `patients` patients each; return the tenants.
@@ -59,7 +61,8 @@ def seed(
     rng = random.Random(random_seed)
     fake = Faker("nl_NL")
     fake.seed_instance(random_seed)
-    password_hash = hash_password(staff_password) if staff_password else None
+    staff_hash = hash_password(staff_password) if staff_password else None
+    patient_hash = hash_password(patient_password) if patient_password else None
     first = _next_number()
     now = datetime.now(UTC)
     created: list[Tenant] = []
@@ -75,8 +78,8 @@ def seed(
         db.session.add(tenant)
         db.session.flush()
         with tenant_context(tenant.id, db.session):
-            clinician_ids = _seed_staff(tenant, patients, fake, password_hash)
-            _seed_patients(tenant.id, patients, clinician_ids, rng, fake, now)
+            clinician_ids = _seed_staff(tenant, patients, fake, staff_hash)
+            _seed_patients(tenant, patients, clinician_ids, rng, fake, now, patient_hash)
             db.session.commit()
         created.append(tenant)
         if progress is not None:
@@ -112,12 +115,13 @@ def _seed_staff(tenant: Tenant, patients: int, fake: Faker, password_hash: str |
 
 
 def _seed_patients(
-    tenant_id: int,
+    tenant: Tenant,
     count: int,
     clinician_ids: list[int],
     rng: random.Random,
     fake: Faker,
     now: datetime,
+    password_hash: str | None,
 ) -> None:
     pseudonyms: set[str] = set()
     phases = list(PHASE_WEIGHTS)
@@ -126,10 +130,10 @@ def _seed_patients(
         size = min(BATCH, count - start)
         user_rows = [
             {
-                "tenant_id": tenant_id,
-                "email": f"patient{start + i + 1}@example.invalid",
+                "tenant_id": tenant.id,
+                "email": f"patient{start + i + 1}@{tenant.slug}.example",
                 "name": fake.name_female(),
-                "password_hash": None,
+                "password_hash": password_hash,
                 "locale": rng.choice(("nl", "nl", "nl", "en")),
             }
             for i in range(size)
@@ -146,7 +150,7 @@ def _seed_patients(
             delivery = (enrolled - timedelta(days=rng.randint(14, 250))).date()
             patient_rows.append(
                 {
-                    "tenant_id": tenant_id,
+                    "tenant_id": tenant.id,
                     "user_id": user_id,
                     "pseudonym": pseudonym,
                     "cohort": cohort,
@@ -173,8 +177,15 @@ def _seed_patients(
 )
 @click.option("--random-seed", type=int, default=42, show_default=True)
 @click.option("--staff-password", default=None, help="Give seeded staff this password.")
+@click.option("--patient-password", default=None, help="Give seeded patients this password.")
 @with_appcontext
-def seed_command(tenants: int, patients: int, random_seed: int, staff_password: str | None) -> None:
+def seed_command(
+    tenants: int,
+    patients: int,
+    random_seed: int,
+    staff_password: str | None,
+    patient_password: str | None,
+) -> None:
     """Generate synthetic tenants, staff and patients (for demos and benchmarks)."""
     started = datetime.now(UTC)
     created = seed(
@@ -182,6 +193,7 @@ def seed_command(tenants: int, patients: int, random_seed: int, staff_password: 
         patients,
         random_seed=random_seed,
         staff_password=staff_password,
+        patient_password=patient_password,
         progress=lambda tenant: click.echo(f"  {tenant.slug}: {patients} patients", err=True),
     )
     seconds = (datetime.now(UTC) - started).total_seconds()

@@ -18,7 +18,7 @@ from pelvicoach.platform.accounts import Role, User, create_user, find_user
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db
 from pelvicoach.programs.models import EmergencyAccess, Patient, Phase
-from pelvicoach.tenants.models import Tenant
+from pelvicoach.tenants.models import Tenant, TenantInfo
 
 EMERGENCY_ACCESS_HOURS = 4
 PSEUDONYM_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
@@ -46,7 +46,7 @@ def get_patient(tenant_id: int, pseudonym: str) -> Patient | None:
     )
 
 
-def caseload(tenant: Tenant, clinician: User) -> list[Patient]:
+def caseload(tenant: TenantInfo, clinician: User) -> list[Patient]:
     query = select(Patient).where(Patient.tenant_id == tenant.id).order_by(Patient.enrolled_at)
     if not tenant.clinicians_see_all_patients:
         query = query.where(Patient.clinician_id == clinician.id)
@@ -127,7 +127,7 @@ def who_looked(patient: Patient, limit: int = 200) -> list[tuple[AuditEvent, Use
 
 
 def enrol(
-    tenant: Tenant,
+    tenant: TenantInfo,
     *,
     email: str,
     name: str,

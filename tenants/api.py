@@ -7,6 +7,7 @@ from flask import g
 from pelvicoach.platform.api import audit_call, bp, load, operation
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.tenants.models import Tenant
 from pelvicoach.tenants.schemas import KeyInfoSchema, ProgramSettingsSchema
 from pelvicoach.tenants.services import update_settings
 
@@ -34,7 +35,7 @@ def get_settings():
     response=ProgramSettingsSchema,
 )
 def patch_settings():
-    tenant = require_tenant()
+    tenant = db.session.get(Tenant, require_tenant().id)
     changes = load(ProgramSettingsSchema)
     changed = update_settings(tenant, changes)
     if changed:

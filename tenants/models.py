@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Self
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,6 +50,39 @@ class Tenant(db.Model):
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """A tenant as a request holds it: read once when the request starts, then a plain value, so
+    an error page or a log line never goes back to the database (or a failed session) for it.
+    Changing a tenant means loading its `Tenant` row."""
+
+    id: int
+    slug: str
+    name: str
+    kind: str
+    status: str
+    brand_color: str
+    logo_path: str | None
+    clinicians_see_all_patients: bool
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> Self:
+        return cls(
+            id=tenant.id,
+            slug=tenant.slug,
+            name=tenant.name,
+            kind=tenant.kind,
+            status=tenant.status,
+            brand_color=tenant.brand_color,
+            logo_path=tenant.logo_path,
+            clinicians_see_all_patients=tenant.clinicians_see_all_patients,
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == TenantStatus.ACTIVE
 
 
 class TenantDomain(TenantScoped, db.Model):

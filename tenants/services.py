@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import PUBLIC_READ, SLUG_PATTERN
-from pelvicoach.tenants.models import Tenant, TenantDomain, TenantKind
+from pelvicoach.tenants.models import Tenant, TenantDomain, TenantInfo, TenantKind
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
 DOMAIN = re.compile(r"^(?=.{4,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -36,10 +36,17 @@ def get_by_domain(domain: str) -> Tenant | None:
 
 
 class Finder:
-    """How the platform's request hook finds tenants."""
+    """How the platform's request hook finds tenants: as values, not rows."""
 
-    by_slug = staticmethod(get_by_slug)
-    by_domain = staticmethod(get_by_domain)
+    @staticmethod
+    def by_slug(slug: str) -> TenantInfo | None:
+        tenant = get_by_slug(slug)
+        return TenantInfo.of(tenant) if tenant else None
+
+    @staticmethod
+    def by_domain(host: str) -> TenantInfo | None:
+        tenant = get_by_domain(host)
+        return TenantInfo.of(tenant) if tenant else None
 
 
 def add_domain(tenant: Tenant, domain: str) -> TenantDomain:

@@ -69,14 +69,17 @@ WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
 
 
 APP_ROLE = f"pelvicoach_app_{WORKER}"
+PLATFORM_ROLE = f"pelvicoach_platform_{WORKER}"
+BASE_URL = "http://pelvicoach.test"  # the base domain the tests configure
 
 
 @pytest.fixture(scope="session")
 def owner_url() -> Iterator[str]:
     """A fresh database for this worker, migrated by its owner (the test server's superuser).
 
-    The app itself connects as `APP_ROLE`: no superuser, no BYPASSRLS, data rights only, exactly
-    as in production, so row-level security is really in force in every test.
+    The web app connects as `APP_ROLE` and the platform processes (commands, workers, the test
+    body) as `PLATFORM_ROLE`: neither a superuser nor BYPASSRLS, data rights only, exactly as in
+    production, so row-level security is really in force in every test.
     """
     server = make_url(TEST_DATABASE_URL)
     admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -89,23 +92,29 @@ def owner_url() -> Iterator[str]:
         )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-        exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
-        if not exists:
-            admin.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS')
+        for role in (APP_ROLE, PLATFORM_ROLE):
+            exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists:
+                admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS')
     yield server.set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _as_role(url: str, role: str) -> str:
+    return make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(owner_url: str) -> str:
-    """The app role's URL to the migrated test database."""
-    url = make_url(owner_url).set(username=APP_ROLE, password=None)
-    app_url = url.render_as_string(hide_password=False)
+    """The web app role's URL to the migrated test database."""
+    app_url = _as_role(owner_url, APP_ROLE)
     os.environ.update(
         PELVICOACH_DATABASE_URL=app_url,
+        PELVICOACH_PLATFORM_DATABASE_URL=_as_role(owner_url, PLATFORM_ROLE),
         PELVICOACH_MIGRATION_DATABASE_URL=owner_url,
         PELVICOACH_DATABASE_APP_ROLE=APP_ROLE,
+        PELVICOACH_DATABASE_PLATFORM_ROLE=PLATFORM_ROLE,
     )
     from flask_migrate import upgrade
 
@@ -117,6 +126,11 @@ def database_url(owner_url: str) -> str:
         upgrade()
         db.engine.dispose()
     return app_url
+
+
+@pytest.fixture(scope="session")
+def platform_database_url(database_url: str) -> str:
+    return os.environ["PELVICOACH_PLATFORM_DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")
@@ -155,10 +169,16 @@ def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
 class FreshContextClient(FlaskClient):
     """Each request as in production: an empty `contextvars` context and its own app context.
     Otherwise the test's app context (and its cross-tenant view of the data, see `db`) would
-    leak into the app under test, and `g` from one request into the next."""
+    leak into the app under test, and `g` from one request into the next.
+
+    Requests go to the configured base domain (not Werkzeug's `localhost`, which only the demo
+    serves), and responses are closed at once, so work after the response runs as it would."""
 
     def open(self, *args: object, **kwargs: object):
         application = self.application
+        if not args or isinstance(args[0], str):
+            kwargs.setdefault("base_url", BASE_URL)
+        kwargs.setdefault("buffered", True)
 
         def request() -> object:
             with application.app_context():
@@ -169,15 +189,17 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture
 def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the test database; each one's pool is closed after the test."""
+    """Build apps on the test database: a web app (the app role), or with `platform=True` one
+    for platform work (the platform role). Each one's pool is closed after the test."""
     from pelvicoach.platform.app import create_app
     from pelvicoach.platform.extensions import db
 
     built: list[Flask] = []
 
-    def build(**config: object) -> Flask:
-        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **config})
+    def build(platform: bool = False, **config: object) -> Flask:
+        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **config}, platform=platform)
         app.test_client_class = FreshContextClient
+        app.test_overrides = config  # for its platform twin, see `platform_twin`
         built.append(app)
         return app
 
@@ -188,17 +210,42 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
+def platform_twin(make_app: Callable[..., Flask]) -> Callable[[Flask], Flask]:
+    """The same app, built for platform work (a worker or a command beside a web process)."""
+    twins: dict[int, Flask] = {}
+
+    def twin(app: Flask) -> Flask:
+        if app.config["PLATFORM_PROCESS"]:
+            return app
+        if id(app) not in twins:
+            twins[id(app)] = make_app(platform=True, **app.test_overrides)
+        return twins[id(app)]
+
+    return twin
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask], redis_url: str) -> Flask:
+    """The web app, connected as the app role."""
     return make_app(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url)
 
 
 @pytest.fixture
-def db(app: Flask, owner_engine) -> Iterator[object]:
-    """The database inside an app context. The test itself sees every tenant's rows (requests
-    and commands run without that, see `FreshContextClient`); the owner empties it afterwards."""
+def platform_app(app: Flask, platform_twin: Callable[[Flask], Flask]) -> Flask:
+    return platform_twin(app)
+
+
+@pytest.fixture
+def db(platform_app: Flask, owner_engine) -> Iterator[object]:
+    """The database inside a platform app's context: the test itself sees every tenant's rows
+    (requests and commands run without that, see `FreshContextClient`); the owner empties it
+    afterwards."""
     from pelvicoach.platform.extensions import db as database
 
-    with app.app_context(), cross_tenant(database.session, "test setup and assertions"):
+    with (
+        platform_app.app_context(),
+        cross_tenant(database.session, "test setup and assertions"),
+    ):
         yield database
         database.session.remove()
     tables = ", ".join(f'"{t.name}"' for t in database.metadata.sorted_tables)
@@ -226,9 +273,10 @@ def client(app: Flask, db: object) -> FlaskClient:
 
 
 @pytest.fixture
-def cli(app: Flask, db: object) -> Callable[..., object]:
-    """Invoke a `pelvicoach` command as the shell would: fresh context, no tenant."""
-    runner = app.test_cli_runner()
+def cli(platform_app: Flask, db: object) -> Callable[..., object]:
+    """Invoke a `pelvicoach` command as the shell would: fresh context, no tenant, platform
+    role."""
+    runner = platform_app.test_cli_runner()
 
     def invoke(*args: str) -> object:
         return contextvars.Context().run(runner.invoke, args=list(args))
@@ -237,9 +285,12 @@ def cli(app: Flask, db: object) -> Callable[..., object]:
 
 
 @pytest.fixture
-def count_queries(db: object) -> Callable[[], object]:
-    """`with count_queries() as counter:` ... `counter.count` SQL statements were sent."""
+def count_queries(app: Flask, db: object) -> Callable[[], object]:
+    """`with count_queries() as counter:` ... `counter.count` SQL statements the web app sent."""
     from pelvicoach.platform.extensions import db as database
+
+    with app.app_context():
+        engine = database.engine
 
     class Counter:
         def __init__(self) -> None:
@@ -254,11 +305,11 @@ def count_queries(db: object) -> Callable[[], object]:
             counter.count += 1
             counter.statements.append(statement)
 
-        event.listen(database.engine, "before_cursor_execute", before)
+        event.listen(engine, "before_cursor_execute", before)
         try:
             yield counter
         finally:
-            event.remove(database.engine, "before_cursor_execute", before)
+            event.remove(engine, "before_cursor_execute", before)
 
     return counting
 
@@ -328,6 +379,22 @@ def make_patient(db: object, make_user: Callable[..., object]) -> Callable[..., 
 
 
 @pytest.fixture
+def key_for(db: object) -> Callable[..., str]:
+    """A tenant API key with these scopes; returns the full key."""
+    from pelvicoach.platform import api_keys
+
+    def make(tenant: object, *scopes: str) -> str:
+        with tenant_context(tenant.id, db.session):
+            _key, secret = api_keys.create(
+                tenant.id, "test", list(scopes) or ["reports:read"], None
+            )
+            db.session.commit()
+        return secret
+
+    return make
+
+
+@pytest.fixture
 def sign_in(client: FlaskClient) -> Callable[..., object]:
     """Post the login form (the password step only)."""
 
@@ -356,7 +423,9 @@ def sign_in_staff(client: FlaskClient, sign_in: Callable[..., object]) -> Callab
 
 @pytest.fixture
 def live_server(app: Flask, db: object) -> Iterator[str]:
-    """The app served on 127.0.0.1 on a free port, for the browser; yields its base URL."""
+    """The app served on 127.0.0.1 on a free port, for the browser; yields its base URL. The
+    address is its base domain (only configured hosts are served)."""
+    app.config["BASE_DOMAIN"] = "127.0.0.1"
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -391,9 +460,9 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
-def run_jobs(app: Flask) -> Callable[..., int]:
-    """Work every queued rq job in this process, as a worker of `app` (or of the app given)
-    would; returns how many succeeded."""
+def run_jobs(app: Flask, platform_twin: Callable[[Flask], Flask]) -> Callable[..., int]:
+    """Work every queued rq job in this process, as a worker beside `app` (or the app given)
+    would, with the platform role; returns how many succeeded."""
     from rq import Queue, SimpleWorker
     from rq.registry import FinishedJobRegistry
 
@@ -401,7 +470,7 @@ def run_jobs(app: Flask) -> Callable[..., int]:
 
     def work(worker_app: Flask | None = None) -> int:
         def burst() -> int:
-            with (worker_app or app).app_context():
+            with platform_twin(worker_app or app).app_context():
                 connection = redis_connection()
                 queues = [Queue(name, connection=connection) for name in QUEUES]
                 finished = [FinishedJobRegistry(queue=queue) for queue in queues]

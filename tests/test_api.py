@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
-from pelvicoach.platform import api_keys
 from pelvicoach.platform.api_keys import ApiKey
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
-from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.models import Patient
-
-
-@pytest.fixture
-def key_for(db):
-    def make(tenant, *scopes: str) -> str:
-        with tenant_context(tenant.id, database.session):
-            _key, secret = api_keys.create(
-                tenant.id, "test", list(scopes) or ["reports:read"], None
-            )
-            database.session.commit()
-        return secret
-
-    return make
 
 
 def bearer(key: str) -> dict[str, str]:

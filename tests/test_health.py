@@ -54,12 +54,15 @@ def test_a_sensible_incoming_request_id_is_kept(client):
 
 def test_readyz_is_not_ready_on_an_old_schema(make_app, db, owner_engine):
     with owner_engine.begin() as connection:
+        head = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     try:
         response = make_app().test_client().get("/readyz")
     finally:
         with owner_engine.begin() as connection:
-            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+            connection.exec_driver_sql(
+                "UPDATE alembic_version SET version_num = %(head)s", {"head": head}
+            )
     assert response.status_code == 503
     assert response.json["checks"]["migrations"] == "behind"
     assert response.json["reason"].startswith("migrations: database at ['0001']")
@@ -70,7 +73,9 @@ def test_probes_answer_over_plain_http_in_production(make_app, db):
     client = make_app(PELVICOACH_MODE="production", SESSION_COOKIE_SECURE=True).test_client()
     assert client.get("/healthz", base_url="http://10.0.0.7:8000").status_code == 200
     assert client.get("/readyz", base_url="http://10.0.0.7:8000").status_code == 200
-    assert client.get("/login", base_url="http://10.0.0.7:8000").status_code == 302
+    # Pages are HTTPS only, and only on configured hosts: an address is not one.
+    assert client.get("/login", base_url="http://pelvicoach.test").status_code == 302
+    assert client.get("/login", base_url="https://10.0.0.7").status_code == 404
 
 
 def test_rejected_requests_are_logged_with_their_request_id(make_app, db, caplog):

@@ -119,10 +119,9 @@ def test_a_flush_refuses_a_row_of_another_tenant(two_tenants, app):
     with app.app_context():
         with tenant_context(linde.id, database.session):
             patient = database.session.scalars(select(Patient)).one()
-        with tenant_context(horizon.id, database.session):
+        # The block's closing flush writes as horizon, and refuses linde's row.
+        with pytest.raises(TenantMismatchError), tenant_context(horizon.id, database.session):
             patient.phase = "referred"
-            with pytest.raises(TenantMismatchError):
-                database.session.flush()
         database.session.rollback()
 
 
@@ -173,10 +172,12 @@ def test_unknown_subdomain_is_a_404(client, two_tenants):
 
 def test_health_checks_answer_on_ip_addresses_and_unknown_hosts_get_nothing(client, two_tenants):
     assert client.get("/healthz", base_url="http://10.1.2.3:8000").status_code == 200
-    assert client.get("/healthz", base_url="http://[::1]:8000").status_code == 200
-    # A forged Host must not get pages (nor reset links built on it), not even via the path.
-    assert client.get("/t/linde/login", base_url="http://evil.example").status_code == 404
-    assert client.get("/healthz", base_url="http://evil.example").status_code == 404
+    assert client.get("/readyz", base_url="http://[::1]:8000").status_code == 200
+    # A forged Host must not get pages (nor reset links built on it), not even via the path;
+    # outside the local demo an IP address or localhost is no known host either.
+    for host in ("evil.example", "10.1.2.3:8000", "127.0.0.1", "[::1]:8000", "localhost"):
+        assert client.get("/t/linde/login", base_url=f"http://{host}").status_code == 404, host
+        assert client.get("/login", base_url=f"http://{host}").status_code == 404, host
 
 
 def test_reserved_and_taken_domains(two_tenants, db):
@@ -221,3 +222,60 @@ def test_log_lines_do_not_carry_reset_tokens(client, two_tenants, caplog):
     assert lines
     assert all("secret-token-value-123" not in line for line in lines)
     assert any("/reset-password/***" in line for line in lines)
+
+
+def test_a_reset_request_on_an_unknown_host_is_refused_and_sends_nothing(
+    make_app, db, make_tenant, make_patient
+):
+    from pelvicoach.platform.outbox import OutboxJob
+
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    production = make_app(PELVICOACH_MODE="production", PROXY_HOPS=1).test_client()
+    for host in ("https://203.0.113.9", "https://localhost", "https://evil.example"):
+        answer = production.post(
+            "/t/linde/forgot-password", data={"email": "sanne@example.nl"}, base_url=host
+        )
+        assert answer.status_code == 404, host
+    forwarded = production.post(
+        "/t/linde/forgot-password",
+        data={"email": "sanne@example.nl"},
+        base_url="https://pelvicoach.test",
+        headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
+    )
+    assert forwarded.status_code == 404  # a trusted proxy's forwarded host is checked alike
+    assert database.session.scalars(select(OutboxJob)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("site", "path", "link"),
+    [
+        # Production: HTTPS on its default port, whatever port the Host header names.
+        ("https://linde.pelvicoach.test:8443", "/", "https://linde.pelvicoach.test/"),
+        ("https://pelvicoach.test", "/t/linde/", "https://pelvicoach.test/t/linde/"),
+        ("https://coach.delinde.nl", "/", "https://coach.delinde.nl/"),
+    ],
+)
+def test_mailed_links_point_at_the_configured_host_of_the_request(
+    mail_app, db, make_tenant, make_patient, run_jobs, site, path, link
+):
+    linde = make_tenant("linde")
+    add_domain(linde, "coach.delinde.nl")
+    database.session.commit()
+    make_patient(linde, "sanne@example.nl")
+    mail_app.config.update(PELVICOACH_MODE="production")
+    client = mail_app.test_client()
+    answer = client.post(
+        f"{path}forgot-password", data={"email": "sanne@example.nl"}, base_url=site
+    )
+    assert answer.status_code == 302
+    run_jobs(mail_app)
+    (message,) = mail_app.mailbox.messages
+    assert f"{link}reset-password/" in message.get_content()
+
+
+def test_the_local_demo_also_answers_on_localhost_and_loopback(make_app, db, make_tenant):
+    make_tenant("linde")
+    demo = make_app(PELVICOACH_MODE="demo").test_client()
+    for host in ("http://localhost:5000", "http://127.0.0.1:5000", "http://[::1]:5000"):
+        assert demo.get("/t/linde/login", base_url=host).status_code == 200, host
+    assert demo.get("/t/linde/login", base_url="http://192.0.2.1:5000").status_code == 404

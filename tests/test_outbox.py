@@ -34,8 +34,9 @@ def test_a_change_commits_while_redis_is_down_and_its_job_runs_once_later(
     assert pending.relayed_at is None
     assert pending.done_at is None
 
-    # Redis is back: the relay hands the job on; a worker runs it, and the mail job it queues.
-    up = make_app(REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url, **mail)
+    # Redis is back: the relay (platform work) hands the job on; a worker runs it, and the mail
+    # job it queues.
+    up = make_app(platform=True, REDIS_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url, **mail)
     with up.app_context():
         assert outbox.relay() == 1
         assert outbox.relay() == 0  # handed on already
@@ -78,7 +79,7 @@ def test_a_rolled_back_change_leaves_no_job(app, db, make_tenant):
     assert database.session.scalars(select(OutboxJob)).all() == []
 
 
-def test_jobs_run_in_their_tenants_context(app, db, make_tenant, run_jobs):
+def test_jobs_run_in_their_tenants_context(app, platform_app, db, make_tenant, run_jobs):
     count_call.calls.clear()
     tenant = make_tenant("linde")
     with app.app_context(), tenant_context(tenant.id, database.session):
@@ -86,7 +87,9 @@ def test_jobs_run_in_their_tenants_context(app, db, make_tenant, run_jobs):
         database.session.commit()
         assert job.job_id == "count-hello"
     with app.app_context():
-        outbox.relay()
+        assert outbox.relay() == 0  # the web's role reads no tenant's jobs from outside it
+    with platform_app.app_context():
+        assert outbox.relay() == 1
     assert run_jobs() == 1
     assert count_call.calls == [("hello", tenant.id)]
 
@@ -98,6 +101,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
         assert set(first) == {
             "periodic-outbox-relay-33333",
             "periodic-purge-reset-tokens-277",
+            "periodic-purge-sessions-277",
             "periodic-audit-verify-11",
         }
         assert schedule.tick(connection, now=1_000_010.0) == []  # same slots: nothing new
@@ -107,7 +111,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
 def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
     with app.app_context():
         schedule.tick(redis_connection(), now=2_000_000.0)
-    assert run_jobs() == 3
+    assert run_jobs() == 4
 
 
 def test_failed_jobs_are_visible_to_the_operator(
@@ -129,8 +133,12 @@ def test_failed_jobs_are_visible_to_the_operator(
 def test_demo_mails_land_in_the_operators_mailbox(
     make_app, db, make_tenant, make_patient, make_user
 ):
-    app = make_app(
-        PELVICOACH_MODE="demo", MAIL_SERVER="", REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://"
+    app = make_app(  # the demo is one platform process
+        platform=True,
+        PELVICOACH_MODE="demo",
+        MAIL_SERVER="",
+        REDIS_URL=None,
+        RATELIMIT_STORAGE_URI="memory://",
     )
     make_patient(make_tenant("linde"), "sanne@example.nl")
     client = app.test_client()
@@ -147,16 +155,18 @@ def test_demo_mails_land_in_the_operators_mailbox(
     assert make_app().test_client().get("/operator/mailbox").status_code == 404
 
 
-def test_a_failing_job_is_retried_then_left_for_the_operator(app, db, make_tenant, run_jobs):
+def test_a_failing_job_is_retried_then_left_for_the_operator(
+    platform_app, db, make_tenant, run_jobs
+):
     from jobs_fixtures import fail
 
     tenant = make_tenant("linde")
-    with app.app_context(), tenant_context(tenant.id, database.session):
+    with platform_app.app_context(), tenant_context(tenant.id, database.session):
         job = outbox.defer(fail, tenant_id=tenant.id, job_id="always-fails")
         database.session.commit()
         job_row_id = job.id
     for _ in range(outbox.MAX_ATTEMPTS + 2):
-        with app.app_context():
+        with platform_app.app_context():
             with tenant_context(tenant.id, database.session):
                 # as if the last hand-over was long ago: the relay offers it again
                 database.session.get(OutboxJob, job_row_id).relayed_at = None
@@ -168,5 +178,5 @@ def test_a_failing_job_is_retried_then_left_for_the_operator(app, db, make_tenan
     assert row.attempts == outbox.MAX_ATTEMPTS
     assert row.done_at is None
     assert row.failed_at is not None
-    with app.app_context():
+    with platform_app.app_context():
         assert outbox.relay() == 0  # given up on: it waits for a person

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import selectors
@@ -129,3 +130,36 @@ def test_seed_numbers_on_from_the_highest_synthetic_tenant(db, owner_engine):
     with owner_engine.begin() as connection:  # a gap: the second one was removed
         connection.exec_driver_sql("DELETE FROM tenants WHERE slug = 'synthetic-0002'")
     assert [t.slug for t in seed(1, 2)] == ["synthetic-0004"]
+
+
+def test_the_demo_runs_on_postgresql_under_row_level_security(make_app, db, app):
+    """As a platform process would, with no cross-tenant view: every row must be written as
+    its own tenant (the last patient of a tenant used to be flushed after its context ended)."""
+    demo = make_app(
+        platform=True, PELVICOACH_MODE="demo", REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://"
+    )
+
+    def run() -> object:
+        with demo.app_context():
+            return demo.test_cli_runner().invoke(args=["demo", "--no-serve"])
+
+    result = contextvars.Context().run(run)
+    assert result.exit_code == 0, result.output
+    assert database.session.scalar(select(func.count()).select_from(Patient)) == 6
+    client = app.test_client()
+    login = {"email": "emma@delinde.example", "password": DEMO_PASSWORD}
+    assert client.post("/t/delinde/login", data=login).headers["Location"] == "/t/delinde/"
+
+
+def test_seeded_patients_can_sign_in(cli, app):
+    result = cli("seed", "--tenants", "1", "--patients", "3", "--patient-password", "seeded-pass")
+    assert result.exit_code == 0, result.output
+    emails = database.session.scalars(
+        select(User.email).join(UserRole).where(UserRole.role == "patient").order_by(User.id)
+    ).all()
+    assert emails == [f"patient{n}@synthetic-0001.example" for n in (1, 2, 3)]
+    client = app.test_client()
+    login = {"email": emails[0], "password": "seeded-pass"}
+    answer = client.post("/t/synthetic-0001/login", data=login)
+    assert answer.headers["Location"] == "/t/synthetic-0001/"
+    assert client.get("/t/synthetic-0001/my-data/access").status_code == 200

@@ -1,0 +1,76 @@
+"""What the platform accepts from the network, checked once before any view sees it.
+
+Bad input must end in a 4xx, never in a 500 from deep inside: PostgreSQL refuses text with a NUL
+character, and Python's JSON parser runs out of stack on deeply nested arrays. Both are refused
+here, for every route, so no view or query ever meets them. Sizes are bounded by Flask's
+`MAX_CONTENT_LENGTH` (see `pelvicoach.platform.config`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
+
+NUL = "\x00"
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing documents it could not hand on safely. A `ValueError` here becomes
+    Flask's 400 (`Request.on_json_loading_failed`)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+        if _holds_nul(value):
+            raise ValueError("the JSON holds a NUL character")
+        return value
+
+
+class Request(flask.Request):
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Say what is wrong with the body (Flask says it only in debug mode)."""
+        if e is None:  # not sent as JSON at all: Flask's 415
+            return super().on_json_loading_failed(e)
+        raise BadRequest(f"The body is not valid JSON: {e}")
+
+
+def _holds_nul(value: Any) -> bool:
+    """Any string (key or value) with a NUL character; iterative, as the document may be deep."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def check_request() -> None:
+    """Too large a body (by its declared length): 413 before anything reads it. A NUL in the
+    path, the query, a header or a form field: 400 for the whole request."""
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413)
+    parts = [request.script_root, request.path, *request.args.keys(), *request.args.values()]
+    parts += [value for _name, value in request.headers.items()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        parts += [*request.form.keys(), *request.form.values()]
+    if any(NUL in part for part in parts):
+        abort(400, description="The request contains a NUL character.")
+
+
+def init_app(app: Flask) -> None:
+    app.request_class = Request
+    app.json = JSONProvider(app)
+    app.before_request(check_request)
