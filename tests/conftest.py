@@ -422,16 +422,29 @@ def sign_in_staff(client: FlaskClient, sign_in: Callable[..., object]) -> Callab
 
 
 @pytest.fixture
-def live_server(app: Flask, db: object) -> Iterator[str]:
-    """The app served on 127.0.0.1 on a free port, for the browser; yields its base URL. The
-    address is its base domain (only configured hosts are served)."""
-    app.config["BASE_DOMAIN"] = "127.0.0.1"
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+def serve() -> Iterator[Callable[[Flask], str]]:
+    """`serve(app)` runs the app on 127.0.0.1 on a free port, in threads, until the test ends;
+    returns its base URL. The address is its base domain (only configured hosts are served)."""
+    servers = []
+
+    def start(app: Flask) -> str:
+        app.config["BASE_DOMAIN"] = "127.0.0.1"
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask, db: object, serve: Callable[[Flask], str]) -> str:
+    """The app served for the browser and for parallel requests; its base URL."""
+    return serve(app)
 
 
 @pytest.fixture(scope="session")

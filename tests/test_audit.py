@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from pelvicoach.platform import audit
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
-from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 
 
 def _chain(tenant_id, actions):
@@ -106,3 +106,31 @@ def test_staff_reads_of_a_patient_are_logged_with_who_and_where(
     assert event.ip == "127.0.0.1"
     assert event.request_id == "req-abcdef12"
     assert event.tenant_id == tenant.id
+
+
+def test_parallel_failed_logins_on_sqlite_lose_no_audit_row(make_app, tmp_path, serve):
+    from flask_migrate import upgrade
+    from http_helpers import post_in_parallel
+
+    from pelvicoach.tenants.services import create_tenant
+
+    demo = make_app(
+        PELVICOACH_MODE="demo",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'demo.db'}",
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        MIGRATION_DATABASE_URL=None,
+        REDIS_URL=None,
+        RATELIMIT_STORAGE_URI="memory://",
+    )
+    with demo.app_context():
+        upgrade()
+        create_tenant(slug="linde", name="Praktijk De Linde", kind="practice")
+        database.session.commit()
+    base = serve(demo)
+    forms = [{"email": f"guess{n}@example.nl", "password": "not it at all"} for n in range(12)]
+    answers = post_in_parallel(f"{base}/t/linde/login", forms)
+    assert [answer.status for answer in answers] == [200] * 12
+    with demo.app_context(), cross_tenant(database.session, "test assertions"):
+        actions = database.session.scalars(select(AuditEvent.action)).all()
+        assert actions.count("login.failure") == 12
+        assert list(audit.verify()) == []

@@ -47,3 +47,33 @@ def test_the_image_serves_the_wsgi_entry_point():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     assert '"pelvicoach.platform.wsgi:app"' in dockerfile
     assert "USER pelvicoach" in dockerfile
+
+
+def test_only_the_platform_processes_get_the_cross_tenant_role():
+    """The web never holds the platform role's (or the owner's) credentials."""
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    web_env = services["web"]["environment"]
+    assert "PELVICOACH_PLATFORM_DATABASE_URL" not in web_env
+    assert "PELVICOACH_MIGRATION_DATABASE_URL" not in web_env
+    assert "pelvicoach_app:" in web_env["PELVICOACH_DATABASE_URL"]
+    for name in ("worker", "scheduler"):
+        url = services[name]["environment"]["PELVICOACH_PLATFORM_DATABASE_URL"]
+        assert "pelvicoach_platform:" in url
+    migrate = services["migrate"]["environment"]
+    assert migrate["PELVICOACH_DATABASE_APP_ROLE"] == "pelvicoach_app"
+    assert migrate["PELVICOACH_DATABASE_PLATFORM_ROLE"] == "pelvicoach_platform"
+
+    documents = list(yaml.safe_load_all((DEPLOY / "k8s" / "pelvicoach.yaml").read_text()))
+
+    def secrets_of(name: str) -> set[str]:
+        document = next(d for d in documents if d["metadata"]["name"] == name)
+        (container,) = document["spec"]["template"]["spec"]["containers"]
+        return {source["secretRef"]["name"] for source in container["envFrom"]}
+
+    assert secrets_of("pelvicoach-web") == {"pelvicoach"}
+    assert secrets_of("pelvicoach-worker") == {"pelvicoach", "pelvicoach-platform"}
+    assert secrets_of("pelvicoach-scheduler") == {"pelvicoach", "pelvicoach-platform"}
+    assert secrets_of("pelvicoach-migrate") == {"pelvicoach", "pelvicoach-migrate"}
+    init = (DEPLOY / "postgres" / "init.sql").read_text()
+    assert "CREATE ROLE pelvicoach_platform LOGIN" in init
+    assert "NOBYPASSRLS" in init.split("pelvicoach_platform", 1)[1].splitlines()[0]

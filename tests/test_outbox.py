@@ -180,3 +180,52 @@ def test_a_failing_job_is_retried_then_left_for_the_operator(
     assert row.failed_at is not None
     with platform_app.app_context():
         assert outbox.relay() == 0  # given up on: it waits for a person
+
+
+def test_without_redis_a_reset_request_is_answered_before_its_mail_goes_out(
+    make_app, db, make_tenant, make_patient, serve
+):
+    """The mail server holds the mail until the test has its answer: had the request waited
+    for the mail, it would not have been answered at all."""
+    import asyncio
+    import socket
+    import threading
+    import urllib.request
+
+    from aiosmtpd.controller import Controller
+
+    release, received = threading.Event(), []
+
+    class HeldMailbox:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+            received.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(HeldMailbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        make_patient(make_tenant("linde"), "sanne@example.nl")
+        app = make_app(
+            REDIS_URL=None, RATELIMIT_STORAGE_URI="memory://", MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port, MAIL_USERNAME=None,
+        )  # fmt: skip
+        base = serve(app)
+        request = urllib.request.Request(
+            f"{base}/t/linde/forgot-password", data=b"email=sanne%40example.nl", method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200  # the redirect to the sign-in page, followed
+        assert received == []  # answered while the mail is still held
+        release.set()
+        for _ in range(100):
+            if received:
+                break
+            threading.Event().wait(0.1)
+        assert received == [["sanne@example.nl"]]
+    finally:
+        release.set()
+        controller.stop()
