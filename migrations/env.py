@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import create_engine
 
 from pelvicoach.platform import rls
+from pelvicoach.platform.tenancy import binding_key
 
 config = context.config
 # Keep the app's own loggers alive: fileConfig would otherwise disable every existing logger.
@@ -57,6 +58,7 @@ def run_migrations_online() -> None:
                         connection,
                         current_app.config.get("DATABASE_APP_ROLE"),
                         current_app.config.get("DATABASE_PLATFORM_ROLE"),
+                        binding_key=binding_key(current_app.config["SECRET_KEY"]),
                     )
     finally:
         engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from pelvicoach.platform.extensions import db, limiter, talisman
 from pelvicoach.platform.jobs import redis_connection
+from pelvicoach.platform.rls import may_cross_tenants
 
 bp = Blueprint("health", __name__)
 
@@ -29,6 +30,19 @@ def healthz():
     return jsonify(status="ok")
 
 
+def _role_problem() -> str | None:
+    """What keeps this process's database role from serving it safely, if anything."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    if db.session.scalar(text("SELECT pelvicoach_tenant()")) is None:
+        return "the tenant binding does not verify (run `db upgrade` with this secret key)"
+    web = not current_app.config["PLATFORM_PROCESS"]
+    production = current_app.config["PELVICOACH_MODE"] == "production"
+    if web and production and may_cross_tenants(db.session.connection()):
+        return "the web's role can read across tenants (use the app role)"
+    return None
+
+
 @bp.get("/readyz")
 @limiter.exempt
 @talisman(force_https=False)
@@ -38,6 +52,10 @@ def readyz():
     try:
         applied = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
         checks["database"] = "ok"
+        problem = _role_problem()
+        if problem:
+            checks["database"] = "misconfigured"
+            failures.append(f"database: {problem}")
         # New code on an old schema is not ready either (the migration job has not run yet).
         if applied == expected_heads(current_app.extensions["migrate"].directory):
             checks["migrations"] = "ok"

@@ -1,16 +1,21 @@
 """PostgreSQL row-level security: isolation layer 2, so a forgotten filter still returns nothing.
 
 Every table with a `tenant_id` column gets ENABLE and FORCE ROW LEVEL SECURITY and a policy
-comparing `tenant_id` with the per-transaction setting `app.tenant_id` (written by
-`pelvicoach.platform.tenancy` at transaction begin). No tenant set means no tenant rows; rows
-without a tenant (the platform operator's account, platform audit events) are visible only when
-no tenant is set.
+comparing `tenant_id` with the transaction's tenant, as the owner-defined function
+`pelvicoach_tenant()` reads it: the tenant's id, 0 for the platform, or NULL when the setting
+`app.tenant` is missing or its MAC does not verify (`pelvicoach.platform.tenancy.bind` signs it
+at transaction begin with a key derived from the app's secret key; `db upgrade` stores that
+key where only the owner can read it). So a role cannot name another tenant by a setting: SQL
+injected into a web request can read the request's own tenant at most. Rows without a tenant
+(the operator's account, platform audit events) are visible in the platform context only; the
+tenant directory (`tenants`, `tenant_domains`: names, slugs and domains, to route requests)
+also before a transaction names its tenant.
 
 Three database roles: the owner runs migrations; the app role serves the web; the platform role
-does cross-tenant work (outbox relay, scheduler, audit verification, seeding). Only the owner and
-the platform role have a policy that honours `app.cross_tenant = 'on'`: the app role may set it,
-or any other setting, and still sees one tenant at a time. The web's one cross-tenant need (the
-operator's job backlog) goes through an owner-defined function that returns a count.
+does cross-tenant work (outbox relay, scheduler, audit verification, seeding) and alone writes
+the tenant directory. Only the owner and the platform role have a policy that honours
+`app.cross_tenant = 'on'`. The web's one cross-tenant need (the operator's job backlog) goes
+through an owner-defined function that returns a count.
 
 This runs after every `db upgrade`, so a table added by a later migration is covered without
 anyone remembering to write its policy; a test checks that every such table is.
@@ -18,24 +23,30 @@ anyone remembering to write its policy; a test checks that every such table is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 POLICY = "tenant_isolation"
 PLATFORM_POLICY = "platform_work"
-CURRENT = "NULLIF(current_setting('app.tenant_id', true), '')::integer"
+# The transaction's tenant: an id, 0 for the platform, NULL when unbound (once per query).
+CURRENT = "(SELECT pelvicoach_tenant())"
+PLATFORM = f"{CURRENT} = 0"
+# The directory is also readable unbound: a request reads it to find its tenant, and binds after.
+NO_TENANT = f"coalesce({CURRENT}, 0) = 0"
 CROSS = "current_setting('app.cross_tenant', true) = 'on'"
-# The tenant directory: readable without a tenant (the platform context), because a request's
-# tenant is found by its slug or custom domain before it is known. Writes stay tenant-bound.
+# The tenant directory: readable in the platform context, because a request's tenant is found
+# by its slug or custom domain before it is known. Writes stay tenant-bound.
 DIRECTORY = frozenset({"tenant_domains"})
 # Tables without a tenant_id of their own that belong to a row of a tenant table.
 CHILD_TABLES = {"user_roles": ("users", "user_id")}
-# Append-only: the app may add and read audit rows, never change or remove them.
+# Append-only: the app may add and read audit rows, never change or remove them; a chain's
+# head moves forward but is never removed.
 APPEND_ONLY = frozenset({"audit_events"})
-# Functions the app may call: owner-defined, each returning only what its caller needs.
-FUNCTION_PREFIX = "pelvicoach_"
+NO_DELETE = frozenset({"audit_heads", "tenants"})
+# Owner-defined functions the roles may call, each returning only what its caller needs.
+FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()")
 
 
 def tenant_tables(connection: Connection) -> dict[str, bool]:
@@ -65,16 +76,23 @@ def all_tables(connection: Connection) -> list[str]:
 def _own_rows(nullable: bool) -> str:
     own = f"tenant_id = {CURRENT}"
     if nullable:
-        own = f"({own} OR (tenant_id IS NULL AND {CURRENT} IS NULL))"
+        own = f"({own} OR (tenant_id IS NULL AND {PLATFORM}))"
     return own
 
 
-def sync(connection: Connection, app_role: str | None, platform_role: str | None = None) -> None:
-    """Apply policies (and the roles' grants) to every table there is; safe to repeat.
-
-    The connection's own role (the owner) and `platform_role` get the cross-tenant policy."""
+def sync(
+    connection: Connection,
+    app_role: str | None,
+    platform_role: str | None = None,
+    *,
+    binding_key: bytes,
+) -> None:
+    """Apply policies, the roles' grants and the binding key to every table there is; safe to
+    repeat. The connection's own role (the owner) and `platform_role` get the cross-tenant
+    policy and write the tenant directory."""
     if app_role is not None and app_role == platform_role:
         raise ValueError("the app role must not be the platform role")
+    _store_binding_key(connection, binding_key)
     owner = connection.exec_driver_sql("SELECT current_user").scalar_one()
     quote = connection.dialect.identifier_preparer.quote
     platform = ", ".join(quote(role) for role in dict.fromkeys([owner, platform_role]) if role)
@@ -82,9 +100,11 @@ def sync(connection: Connection, app_role: str | None, platform_role: str | None
     existing = set(all_tables(connection))
     for table, nullable in tenant_tables(connection).items():
         own = _own_rows(nullable)
-        readable = f"{own} OR {CURRENT} IS NULL" if table in DIRECTORY else own
-        _policy(run, table, f"USING ({readable}) WITH CHECK ({own})")
+        _policy(run, table, f"USING ({own}) WITH CHECK ({own})")
         run(f'DROP POLICY IF EXISTS public_read ON "{table}"')  # before 0003: a public read
+        run(f'DROP POLICY IF EXISTS directory_read ON "{table}"')
+        if table in DIRECTORY:
+            run(f'CREATE POLICY directory_read ON "{table}" FOR SELECT USING ({NO_TENANT})')
         _platform_policy(run, table, platform)
     for table, (parent, column) in CHILD_TABLES.items():
         if table in existing:
@@ -92,16 +112,40 @@ def sync(connection: Connection, app_role: str | None, platform_role: str | None
             owned = f'EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = "{table}".{column})'  # noqa: S608
             _policy(run, table, f"USING ({owned}) WITH CHECK ({owned})")
     if "tenants" in existing:
-        # A tenant sees its own row; the platform context (no tenant) sees the directory and
-        # creates tenants; nobody sees another tenant's row from inside a tenant.
-        visible = f"id = {CURRENT} OR {CURRENT} IS NULL"
-        _policy(run, "tenants", f"FOR SELECT USING ({visible})")
-        _policy(run, "tenants", f"FOR INSERT WITH CHECK ({CURRENT} IS NULL)", "platform_insert")
-        _policy(run, "tenants", f"FOR UPDATE USING ({visible})", "own_update")
+        # A tenant sees and changes its own row; the platform context sees the directory; only
+        # the platform role and the owner create tenants or change another's.
+        own = f"id = {CURRENT}"
+        run('DROP POLICY IF EXISTS platform_insert ON "tenants"')  # before 0003
+        _policy(run, "tenants", f"FOR SELECT USING ({own} OR {NO_TENANT})")
+        _policy(run, "tenants", f"FOR UPDATE USING ({own}) WITH CHECK ({own})", "own_update")
+        _policy(
+            run,
+            "tenants",
+            f"TO {platform} USING ({PLATFORM}) WITH CHECK ({PLATFORM})",
+            "platform_directory",
+        )
         _platform_policy(run, "tenants", platform)
-    for role in (app_role, platform_role):
-        if role:
-            _grant(connection, role)
+    if app_role:
+        _grant(connection, app_role, writes_directory=False)
+    if platform_role:
+        _grant(connection, platform_role, writes_directory=True)
+
+
+def _store_binding_key(connection: Connection, key: bytes) -> None:
+    """HMAC-SHA256's inner and outer keys, so the check in SQL needs only sha256(). The schema
+    `pelvicoach_private` is the owner's alone."""
+    padded = key.ljust(64, b"\0")
+    connection.execute(
+        text(
+            "INSERT INTO pelvicoach_private.binding_key (id, inner_key, outer_key)"
+            " VALUES (1, :inner, :outer) ON CONFLICT (id) DO UPDATE"
+            " SET inner_key = excluded.inner_key, outer_key = excluded.outer_key"
+        ),
+        {
+            "inner": bytes(b ^ 0x36 for b in padded),
+            "outer": bytes(b ^ 0x5C for b in padded),
+        },
+    )
 
 
 def _policy(run: Callable[[str], object], table: str, clause: str, name: str = POLICY) -> None:
@@ -116,20 +160,7 @@ def _platform_policy(run: Callable[[str], object], table: str, roles: str) -> No
     _policy(run, table, f"TO {roles} USING ({CROSS}) WITH CHECK ({CROSS})", PLATFORM_POLICY)
 
 
-def platform_functions(connection: Connection) -> Iterable[str]:
-    """The owner-defined functions the roles may call, with their argument types."""
-    rows = connection.execute(
-        text(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p"
-            " JOIN pg_namespace n ON n.oid = p.pronamespace"
-            " WHERE n.nspname = current_schema() AND p.proname LIKE :prefix"
-        ),
-        {"prefix": f"{FUNCTION_PREFIX}%"},
-    )
-    return list(rows.scalars())
-
-
-def _grant(connection: Connection, role: str) -> None:
+def _grant(connection: Connection, role: str, *, writes_directory: bool) -> None:
     """Data access only, no DDL, no TRUNCATE, audit rows append-only."""
     quoted = connection.dialect.identifier_preparer.quote(role)
     run = connection.exec_driver_sql
@@ -138,15 +169,17 @@ def _grant(connection: Connection, role: str) -> None:
         run(f'REVOKE ALL ON "{table}" FROM {quoted}')
         if table == "alembic_version":
             rights = "SELECT"
-        elif table == "tenants":
-            rights = "SELECT, INSERT, UPDATE"  # tenants are never deleted by the app
+        elif table == "tenants" and not writes_directory:
+            rights = "SELECT, UPDATE"  # its own settings
         elif table in APPEND_ONLY:
             rights = "SELECT, INSERT"
+        elif table in NO_DELETE:
+            rights = "SELECT, INSERT, UPDATE"
         else:
             rights = "SELECT, INSERT, UPDATE, DELETE"
         run(f'GRANT {rights} ON "{table}" TO {quoted}')
     run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
-    for function in platform_functions(connection):
+    for function in FUNCTIONS:
         run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
         run(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}")
 

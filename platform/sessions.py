@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import DateTime, ForeignKey, Index, String, delete, or_, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import BIG_ID, db
@@ -79,11 +79,16 @@ def start(user: User) -> str:
 
 def resume(token: str, tenant_id: int | None) -> tuple[User, UserSession] | None:
     """The account and session this cookie token names, if the session still counts here."""
-    row = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(token))
-    ).first()
+    row = (
+        db.session.execute(
+            select(User, UserSession)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == _hash(token))
+            .options(joinedload(User.role_rows))  # one query for the page's whole identity
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     user, session = row

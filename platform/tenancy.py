@@ -4,7 +4,8 @@ Isolation in depth, layer 1: the tenant is resolved once per request (custom dom
 `<slug>.<base domain>`, or the `/t/<slug>/` path prefix) and held in a context variable. Every ORM
 SELECT then gets `tenant_id = <current>` added for tenant-owned models, and a flush refuses a row
 of another tenant. Layer 2 (PostgreSQL row-level security, `pelvicoach.platform.rls`) reads the
-same tenant from a per-transaction setting that this module writes.
+same tenant from a per-transaction setting that this module writes, signed so that nobody
+without the app's secret key can name another tenant there.
 
 The `/t/<slug>/` form is handled by moving the prefix into SCRIPT_NAME, so views are written once,
 without a tenant argument, and `url_for` builds links relative to whichever form the request came
@@ -14,6 +15,8 @@ through the finder registered there.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import logging
 import re
@@ -50,6 +53,9 @@ HOSTLESS_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
 DOMAIN_NAME = re.compile(r"(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 _tenant_id: ContextVar[int | None] = ContextVar("pelvicoach_tenant_id", default=None)
+# While a request looks for its tenant (in the directory, readable unbound), its transaction is
+# not bound yet: it is bound once, to the tenant or the platform, when the search is over.
+_resolving: ContextVar[bool] = ContextVar("pelvicoach_resolving", default=False)
 _cross_tenant: ContextVar[bool] = ContextVar("pelvicoach_cross_tenant", default=False)
 
 
@@ -110,18 +116,36 @@ def _apply_to_transaction(session: Session | scoped_session, *, leaving: bool = 
                 raise
 
 
-def _set_config(connection: Any) -> None:
-    tenant_id = _tenant_id.get()
+def binding_key(secret_key: str) -> bytes:
+    """The key that signs a transaction's tenant, derived from the app's secret key (and
+    written by `db upgrade` where only the database owner can read it)."""
+    return hmac.new(secret_key.encode(), b"pelvicoach tenant binding", hashlib.sha256).digest()
+
+
+def bind(connection: Any, tenant_id: int | None, key: bytes, *, cross: bool = False) -> None:
+    """Name the transaction's tenant (None: the platform) for row-level security.
+
+    The value carries a MAC over the tenant and the database backend's process id, checked by
+    the owner-defined function `pelvicoach_tenant()` that every policy calls. SQL injected into
+    a web request cannot forge it (it has no key), nor replay one from another connection."""
+    context = "platform" if tenant_id is None else str(tenant_id)
+    pid = connection.connection.dbapi_connection.info.backend_pid
+    mac = hmac.new(key, f"{context}:{pid}".encode(), hashlib.sha256).hexdigest()
     connection.execute(
         text(
-            "SELECT set_config('app.tenant_id', :tenant, true),"
+            "SELECT set_config('app.tenant', :binding, true),"
             " set_config('app.cross_tenant', :cross, true)"
         ),
-        {
-            "tenant": "" if tenant_id is None else str(tenant_id),
-            "cross": "on" if _cross_tenant.get() else "off",
-        },
+        {"binding": f"{context}:{mac}", "cross": "on" if cross else "off"},
     )
+
+
+def _set_config(connection: Any) -> None:
+    key = current_app.extensions.get("pelvicoach.binding_key")
+    if key is None:
+        key = binding_key(current_app.config["SECRET_KEY"])
+        current_app.extensions["pelvicoach.binding_key"] = key
+    bind(connection, _tenant_id.get(), key, cross=_cross_tenant.get())
 
 
 @contextmanager
@@ -199,10 +223,8 @@ def _check_tenant(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _begin_with_tenant(_session: Session, _transaction: Any, connection: Any) -> None:
-    # Transaction-local settings start out unset, which already means "no tenant".
-    if connection.dialect.name == "postgresql" and (
-        _tenant_id.get() is not None or _cross_tenant.get()
-    ):
+    # Every transaction names its tenant, or the platform: unbound, it sees the directory only.
+    if connection.dialect.name == "postgresql" and not _resolving.get():
         _set_config(connection)
 
 
@@ -297,18 +319,21 @@ def init_app(app: Flask, finder: TenantFinder) -> None:
 
     @app.before_request
     def resolve_tenant() -> None:
+        from pelvicoach.platform.extensions import db
+
         g.tenant = None
         if request.endpoint in HOSTLESS_ENDPOINTS:
             return
-        tenant = _resolve(finder)
-        if tenant is None:
-            return
-        if not tenant.is_active:
-            abort(403)
-        g.tenant = tenant
-        g.tenant_token = _tenant_id.set(tenant.id)
-        from pelvicoach.platform.extensions import db
-
+        resolving = _resolving.set(True)
+        try:
+            tenant = _resolve(finder)
+        finally:
+            _resolving.reset(resolving)
+        if tenant is not None:
+            if not tenant.is_active:
+                abort(403)
+            g.tenant = tenant
+            g.tenant_token = _tenant_id.set(tenant.id)
         _apply_to_transaction(db.session())
 
     @app.teardown_request

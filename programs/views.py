@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
-from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.platform.auth import home_for
+from pelvicoach.platform.tenancy import current_tenant, require_tenant
 from pelvicoach.programs import content_files
 from pelvicoach.programs.services import patient_for_user, who_looked
 
@@ -17,7 +18,11 @@ bp = Blueprint("portal", __name__, template_folder="templates")
 
 @bp.get("/")
 def home():
-    tenant = require_tenant()
+    tenant = current_tenant()
+    if tenant is None:  # the platform's own root: the operator's console, or its sign-in
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user))
+        return redirect(url_for("auth.login"))
     if not current_user.is_authenticated:
         return render_template("portal/welcome.html")
     if not current_user.has_role(Role.PATIENT):

@@ -379,6 +379,25 @@ def make_patient(db: object, make_user: Callable[..., object]) -> Callable[..., 
 
 
 @pytest.fixture
+def two_tenants(make_tenant, make_patient, make_user, db) -> tuple[object, object]:
+    """Linde and Horizon with a row in every kind of tenant table: accounts, roles, patients,
+    a custom domain, audit events."""
+    from pelvicoach.platform import audit
+    from pelvicoach.tenants.services import add_domain
+
+    linde = make_tenant("linde", name="Praktijk De Linde")
+    horizon = make_tenant("horizon", name="Zorgverzekeraar Horizon", kind="insurer")
+    for tenant, prefix in ((linde, "a"), (horizon, "b")):
+        clinician = make_user(tenant, f"{prefix}-fysio@example.nl", "clinician")
+        make_patient(tenant, f"{prefix}-patient@example.nl", clinician=clinician)
+        with tenant_context(tenant.id, db.session):
+            add_domain(tenant, f"coach.{prefix}-example.nl")
+            audit.record("test.event", tenant_id=tenant.id)
+            db.session.commit()
+    return linde, horizon
+
+
+@pytest.fixture
 def key_for(db: object) -> Callable[..., str]:
     """A tenant API key with these scopes; returns the full key."""
     from pelvicoach.platform import api_keys

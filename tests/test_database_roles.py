@@ -3,6 +3,9 @@ platform role (and the owner) may work across tenants, and only when they ask to
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
 
 import pytest
@@ -12,33 +15,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from pelvicoach.platform import audit
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.rls import DIRECTORY, all_tables, tenant_tables
-from pelvicoach.platform.tenancy import tenant_context
-from pelvicoach.tenants.services import add_domain
+from pelvicoach.platform.tenancy import bind, binding_key, tenant_context
 
 HOSTILE_VALUES = ("on", "true", "1", "yes", "all", "*", "off", "")
-
-
-@pytest.fixture
-def two_tenants(make_tenant, make_patient, make_user, db):
-    """Every kind of tenant row: accounts, roles, patients, audit, domains."""
-    linde = make_tenant("linde", name="Praktijk De Linde")
-    horizon = make_tenant("horizon", name="Zorgverzekeraar Horizon", kind="insurer")
-    for tenant, prefix in ((linde, "a"), (horizon, "b")):
-        clinician = make_user(tenant, f"{prefix}-fysio@example.nl", "clinician")
-        make_patient(tenant, f"{prefix}-patient@example.nl", clinician=clinician)
-        with tenant_context(tenant.id, database.session):
-            add_domain(tenant, f"coach.{prefix}-example.nl")
-            audit.record("test.event", tenant_id=tenant.id)
-            database.session.commit()
-    return linde, horizon
 
 
 def _connect(url: str):
     engine = create_engine(url, poolclass=NullPool)
     return engine, engine.connect()
+
+
+@pytest.fixture
+def key(database_url) -> bytes:
+    """The binding key of the app's secret key (the test session's)."""
+    return binding_key(os.environ["PELVICOACH_SECRET_KEY"])
 
 
 @pytest.fixture
@@ -51,10 +43,21 @@ def web_connection(database_url):
 
 
 def _settings_the_policies_read(connection) -> set[str]:
-    rows = connection.execute(
-        text("SELECT coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies")
+    """Every setting named in a policy or in a function a policy calls."""
+    texts = connection.execute(
+        text(
+            "SELECT coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies"
+            " UNION ALL SELECT prosrc FROM pg_proc WHERE proname LIKE 'pelvicoach\\_%'"
+        )
     ).scalars()
-    return {name for row in rows for name in re.findall(r"current_setting\('([^']+)'", row)}
+    return {name for row in texts for name in re.findall(r"current_setting\('([^']+)'", row)}
+
+
+def _set(connection, name: str, value: str, local: bool = True) -> None:
+    connection.execute(
+        text("SELECT set_config(:name, :value, :local)"),
+        {"name": name, "value": value, "local": local},
+    )
 
 
 def _rows_of(connection, tenant_id: int) -> dict[str, int]:
@@ -78,60 +81,108 @@ def _rows_of(connection, tenant_id: int) -> dict[str, int]:
     return {table: count for table, count in counts.items() if count}
 
 
+def _forgeries(connection, key, linde, horizon) -> list[str]:
+    """What someone without the app's secret key might put in `app.tenant` to be linde."""
+    pid = connection.connection.dbapi_connection.info.backend_pid
+    other_pid_mac = hmac.new(key, f"{linde.id}:{pid + 1}".encode(), hashlib.sha256).hexdigest()
+    wrong_key_mac = hmac.new(b"guess", f"{linde.id}:{pid}".encode(), hashlib.sha256).hexdigest()
+    return [
+        str(linde.id),
+        f"{linde.id}:{'0' * 64}",
+        f"{linde.id}:{other_pid_mac}",  # replayed from another connection
+        f"{linde.id}:{wrong_key_mac}",
+        f"{linde.id},{horizon.id}",
+        f"{linde.id} OR true",
+        "platform",
+        "-1",
+        "",
+    ]
+
+
 def test_the_web_role_reads_no_row_of_another_tenant_whatever_it_sets(
-    two_tenants, web_connection, owner_engine
+    two_tenants, web_connection, owner_engine, key
 ):
     linde, horizon = two_tenants
     with owner_engine.connect() as owner:
         assert len(_rows_of(owner, linde.id)) >= 7  # the owner (superuser here) sees them all
         settings = _settings_the_policies_read(owner)
-    assert {"app.tenant_id", "app.cross_tenant"} <= settings
+    assert settings == {"app.tenant", "app.cross_tenant"}
     tried = 0
-    for setting in sorted(settings - {"app.tenant_id"}):
+    # Working for horizon, with every other setting the policies read set to anything...
+    for setting in sorted(settings - {"app.tenant"}):
         for value in HOSTILE_VALUES:
             for local in (True, False):  # this transaction, or the whole session
                 with web_connection.begin():
-                    web_connection.execute(
-                        text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(horizon.id)}
-                    )
-                    web_connection.execute(
-                        text("SELECT set_config(:name, :value, :local)"),
-                        {"name": setting, "value": value, "local": local},
-                    )
+                    bind(web_connection, horizon.id, key)
+                    _set(web_connection, setting, value, local)
                     assert _rows_of(web_connection, linde.id) == {}, (setting, value, local)
                     assert _rows_of(web_connection, horizon.id)  # it does see its own tenant
                     tried += 1
                 with web_connection.begin():
                     web_connection.execute(text("RESET ALL"))
-    assert tried >= 2 * len(HOSTILE_VALUES)
+    # ...and naming linde without the key, even with the cross-tenant setting on: unbound, it
+    # sees the directory (to route requests), no row of any tenant's data.
+    for forged in _forgeries(web_connection, key, linde, horizon):
+        with web_connection.begin():
+            _set(web_connection, "app.cross_tenant", "on")
+            _set(web_connection, "app.tenant", forged)
+            for tenant in (linde, horizon):
+                assert set(_rows_of(web_connection, tenant.id)) == {"tenants", *DIRECTORY}
+            tried += 1
+    assert tried > 2 * len(HOSTILE_VALUES)
 
 
-@pytest.mark.parametrize(
-    "value", ["{linde} OR true", "{linde},{horizon}", "-1", "0", "9999999", " {horizon}"]
-)
-def test_a_forged_tenant_setting_shows_at_most_one_tenant(two_tenants, web_connection, value):
-    linde, horizon = two_tenants
-    forged = value.format(linde=linde.id, horizon=horizon.id)
+def test_unbound_the_web_role_sees_the_directory_and_nothing_else(
+    two_tenants, web_connection, make_user
+):
+    make_user(None, "ops@pelvicoach.nl", "operator")  # a platform row
     with web_connection.begin():
-        web_connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": forged})
-        web_connection.execute(text("SELECT set_config('app.cross_tenant', 'on', true)"))
-        refused = None
-        try:
-            seen = [bool(_rows_of(web_connection, t.id)) for t in (linde, horizon)]
-        except DBAPIError as error:  # not a number: the policies refuse to read anything
-            seen, refused = [], str(error)
-    assert sum(seen) <= 1
-    assert refused is None or "invalid input syntax for type integer" in refused
+        assert web_connection.execute(text("SELECT pelvicoach_tenant()")).scalar() is None
+        for table in tenant_tables(web_connection):
+            count = web_connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
+            assert count == (2 if table in DIRECTORY else 0), table
+        assert web_connection.execute(text("SELECT count(*) FROM tenants")).scalar() == 2
 
 
-def test_the_platform_context_of_the_web_role_sees_the_directory_only(two_tenants, web_connection):
+def test_the_platform_context_of_the_web_role_sees_the_directory_only(
+    two_tenants, web_connection, key
+):
     linde, _horizon = two_tenants
     with web_connection.begin():
-        web_connection.execute(text("SELECT set_config('app.cross_tenant', 'on', true)"))
+        bind(web_connection, None, key, cross=True)
         seen = _rows_of(web_connection, linde.id)
     # The tenant directory (names, slugs, custom domains) routes requests before a tenant is
     # known; no row of a tenant's own data is visible there.
     assert set(seen) == {"tenants", *DIRECTORY}
+
+
+def test_the_web_role_cannot_write_the_tenant_directory(two_tenants, web_connection, key):
+    _linde, horizon = two_tenants
+    new_tenant = text(
+        "INSERT INTO tenants (slug, name, kind, status, brand_color, created_at,"
+        " clinicians_see_all_patients) VALUES ('x', 'X', 'practice', 'active', '#000000', now(),"
+        " false)"
+    )
+    with web_connection.begin():
+        bind(web_connection, None, key)
+        for statement in (
+            "UPDATE tenants SET status = 'suspended'",
+            "DELETE FROM tenant_domains",
+            "UPDATE tenant_domains SET domain = 'evil.example'",
+        ):
+            assert web_connection.execute(text(statement)).rowcount == 0, statement
+    with web_connection.begin():
+        bind(web_connection, None, key)
+        with pytest.raises(DBAPIError, match="permission denied"):
+            web_connection.execute(new_tenant)
+    with web_connection.begin():
+        bind(web_connection, horizon.id, key)
+        renamed = web_connection.execute(text("UPDATE tenants SET name = 'Horizon Zorg'"))
+        assert renamed.rowcount == 1  # its own settings, and nothing else
+    with web_connection.begin():
+        bind(web_connection, horizon.id, key)
+        with pytest.raises(DBAPIError, match="permission denied"):
+            web_connection.execute(text("DELETE FROM audit_heads"))
 
 
 def test_the_web_role_cannot_become_another_role(
@@ -168,17 +219,17 @@ def test_the_web_counts_waiting_jobs_only_through_its_function(two_tenants, web_
         assert outbox.backlog() == 2
 
 
-def test_the_platform_role_crosses_tenants_only_when_it_asks(two_tenants, platform_database_url):
+def test_the_platform_role_crosses_tenants_only_when_it_asks(
+    two_tenants, platform_database_url, key
+):
     linde, horizon = two_tenants
     engine, connection = _connect(platform_database_url)
     with connection:
         with connection.begin():
-            connection.execute(
-                text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(horizon.id)}
-            )
-            assert _rows_of(connection, linde.id) == {}  # as a tenant it is held like any role
+            bind(connection, horizon.id, key)  # working for a tenant, it is held to it
+            assert _rows_of(connection, linde.id) == {}
         with connection.begin():
-            connection.execute(text("SELECT set_config('app.cross_tenant', 'on', true)"))
+            bind(connection, None, key, cross=True)
             assert len(_rows_of(connection, linde.id)) >= 7
     engine.dispose()
 

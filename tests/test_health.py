@@ -93,3 +93,20 @@ def test_an_unusable_host_header_gets_a_plain_error_not_a_crash(client):
     response = client.get("/login", headers={"Host": "a" * 64 + ".localhost"})
     assert 400 <= response.status_code < 500
     assert "<h1>" in response.text
+
+
+def test_a_web_process_on_a_role_that_can_cross_tenants_is_not_ready(
+    make_app, db, platform_database_url
+):
+    production = {"PELVICOACH_MODE": "production", "SESSION_COOKIE_SECURE": True}
+    web = make_app(SQLALCHEMY_DATABASE_URI=platform_database_url, **production)
+    response = web.test_client().get("/readyz", base_url="https://10.0.0.7")
+    assert response.status_code == 503
+    assert "the web's role can read across tenants" in response.json["reason"]
+    assert make_app(**production).test_client().get("/readyz").status_code == 200
+
+
+def test_a_secret_key_that_db_upgrade_did_not_see_is_not_ready(make_app, db):
+    response = make_app(SECRET_KEY="another-secret-key-" + "x" * 32).test_client().get("/readyz")
+    assert response.status_code == 503
+    assert "the tenant binding does not verify" in response.json["reason"]

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
-from pelvicoach.platform import audit
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.rls import tenant_tables
-from pelvicoach.platform.tenancy import TenantMismatchError, tenant_context
+from pelvicoach.platform.tenancy import TenantMismatchError, bind, binding_key, tenant_context
 from pelvicoach.programs.models import Patient
 from pelvicoach.tenants.services import add_domain
-
-
-@pytest.fixture
-def two_tenants(make_tenant, make_patient, make_user, db):
-    linde = make_tenant("linde", name="Praktijk De Linde")
-    horizon = make_tenant("horizon", name="Zorgverzekeraar Horizon", kind="insurer")
-    for tenant, prefix in ((linde, "a"), (horizon, "b")):
-        clinician = make_user(tenant, f"{prefix}-fysio@example.nl", "clinician")
-        make_patient(tenant, f"{prefix}-patient@example.nl", clinician=clinician)
-        with tenant_context(tenant.id, database.session):
-            audit.record("test.event", tenant_id=tenant.id)
-            database.session.commit()
-    return linde, horizon
 
 
 @pytest.fixture
@@ -39,7 +27,7 @@ def app_connection(database_url):
 
 
 def _as_tenant(connection, tenant_id):
-    connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+    bind(connection, tenant_id, binding_key(os.environ["PELVICOACH_SECRET_KEY"]))
 
 
 def test_the_app_role_cannot_bypass_row_level_security(app_connection):

@@ -8,6 +8,7 @@ from rq import Queue, SimpleWorker
 
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.jobs import enqueue, redis_connection
+from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.tenants.models import Tenant
 
 
@@ -26,7 +27,7 @@ def test_a_job_goes_through_redis_and_a_worker(app, db, make_tenant):
 def test_without_redis_jobs_run_in_process(make_app, db, make_tenant):
     tenant = make_tenant("inproc")
     app = make_app(REDIS_URL=None)
-    with app.app_context():
+    with app.app_context(), tenant_context(tenant.id, database.session):
         assert enqueue(rename_tenant, tenant.id, "Direct") == "Direct"
     database.session.expire_all()
     assert database.session.get(Tenant, tenant.id).name == "Direct"

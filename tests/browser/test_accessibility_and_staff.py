@@ -31,8 +31,8 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture
-def demo(live_server, app):
-    with app.app_context():
+def demo(live_server, platform_app):
+    with platform_app.app_context():
         seed_demo()
     return live_server
 
@@ -74,13 +74,15 @@ def test_patient_pages_meet_wcag_aa(demo, page: Page):
     assert violations(page) == []
 
 
-def test_a_clinician_sets_up_two_step_verification(demo, page: Page, app, output_path):
+def test_a_clinician_sets_up_two_step_verification(
+    demo, page: Page, platform_app, output_path
+):
     from pelvicoach.platform.accounts import create_user
     from pelvicoach.platform.extensions import db
     from pelvicoach.platform.tenancy import tenant_context
     from pelvicoach.tenants.services import get_by_slug
 
-    with app.app_context():
+    with platform_app.app_context():
         tenant = get_by_slug("delinde")
         with tenant_context(tenant.id, db.session):
             create_user(
