@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import TenantScoped
+from pelvicoach.platform.tokens import digest
 
 SCOPES = {
     "enrolments:write": "enrol patients",
@@ -40,10 +40,6 @@ class ApiKey(TenantScoped, db.Model):
         return self.revoked_at is None
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create(
     tenant_id: int, name: str, scopes: list[str], created_by: int | None
 ) -> tuple[ApiKey, str]:
@@ -56,7 +52,7 @@ def create(
         tenant_id=tenant_id,
         name=name.strip()[:80],
         lookup=lookup,
-        secret_hash=_hash(secret),
+        secret_hash=digest(secret),
         scopes=sorted(set(scopes)),
         created_by=created_by,
         created_at=datetime.now(UTC),
@@ -76,7 +72,7 @@ def authenticate(tenant_id: int, presented: str) -> ApiKey | None:
     if (
         key is None
         or not key.is_active
-        or not secrets.compare_digest(key.secret_hash, _hash(secret))
+        or not secrets.compare_digest(key.secret_hash, digest(secret))
     ):
         return None
     now = datetime.now(UTC)

@@ -115,6 +115,13 @@ class AuditHead(TenantScoped, db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+def request_origin() -> tuple[str | None, str | None]:
+    """Where the current request came from: (IP address, request id), or nothing outside one."""
+    if not has_request_context():
+        return None, None
+    return request.remote_addr, g.get("request_id")
+
+
 def _actor() -> tuple[int | None, str]:
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.id, ",".join(sorted(current_user.roles))
@@ -130,8 +137,12 @@ def record(
     tenant_id: int | None = ...,  # type: ignore[assignment]
     actor_id: int | None = ...,  # type: ignore[assignment]
     actor_roles: str | None = None,
+    origin: tuple[str | None, str | None] | None = None,
 ) -> AuditEvent:
-    """Append an event to the tenant's chain in the caller's transaction (committed with it)."""
+    """Append an event to the tenant's chain in the caller's transaction (committed with it).
+
+    `origin` is (IP address, request id) for a job acting on a request made earlier; by
+    default they are the current request's."""
     if tenant_id is ...:
         tenant_id = current_tenant_id()
     default_actor, default_roles = _actor()
@@ -150,8 +161,8 @@ def record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            ip=request.remote_addr if has_request_context() else None,
-            request_id=g.get("request_id") if has_request_context() else None,
+            ip=(origin or request_origin())[0],
+            request_id=(origin or request_origin())[1],
             detail=detail,
             prev_hash=prev_hash,
         )
@@ -206,10 +217,12 @@ class Problem:
 
 
 def verify() -> Iterator[Problem]:
-    """Walk every tenant's chain; yield each break (altered row, missing row, broken link)."""
+    """Walk every tenant's chain; yield each break (altered row, missing row, broken link, and
+    newest rows removed: the chain must end where its head says)."""
     session = db.session
     with cross_tenant(session, "verify every tenant's audit chain"):
-        chains = session.scalars(select(AuditEvent.tenant_id).distinct()).all()
+        heads = {head.tenant_id: head for head in session.scalars(select(AuditHead))}
+        chains = set(session.scalars(select(AuditEvent.tenant_id).distinct())) | set(heads)
         for tenant_id in chains:
             expected_seq, prev_hash = 1, GENESIS
             rows = session.scalars(
@@ -228,3 +241,10 @@ def verify() -> Iterator[Problem]:
                 if row.compute_hash() != row.hash:
                     yield Problem(tenant_id, row.seq, "row was altered")
                 expected_seq, prev_hash = row.seq + 1, row.hash
+            head = heads.get(tenant_id)
+            if head is not None and (head.seq, head.hash) != (expected_seq - 1, prev_hash):
+                yield Problem(
+                    tenant_id,
+                    head.seq,
+                    f"the chain ends at row {expected_seq - 1}, not at its head",
+                )

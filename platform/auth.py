@@ -33,7 +33,15 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from pelvicoach.platform import audit, password_reset, passwords, sessions, throttle, twofactor
+from pelvicoach.platform import (
+    audit,
+    known_devices,
+    password_reset,
+    passwords,
+    sessions,
+    throttle,
+    twofactor,
+)
 from pelvicoach.platform.accounts import Role, User, authenticate, find_user
 from pelvicoach.platform.extensions import db, limiter, login_manager
 from pelvicoach.platform.jobs import after_response
@@ -103,11 +111,21 @@ def load_user(token: str) -> User | None:
     return user
 
 
+def _fresh_session() -> None:
+    """Start the cookie afresh at each step of signing in, so nothing planted in it before (a
+    CSRF token, a half-set-up second factor) carries over. The language and messages stay."""
+    kept = {key: session[key] for key in ("lang", "_flashes") if key in session}
+    session.clear()
+    session.update(kept)
+
+
 def _sign_in(user: User) -> None:
-    """Open a server-side session and put its token in the cookie."""
+    """Open a server-side session and put its token in the cookie; remember this browser."""
+    _fresh_session()
     user.session_key = sessions.start(user)
     login_user(user)
     session.permanent = True  # the cookie may outlive the browser; the server decides
+    known_devices.remember(throttle.account_key(user.tenant_id, user.email))
 
 
 def home_for(user: User) -> str:
@@ -132,7 +150,7 @@ def _tenant_id() -> int | None:
     return tenant.id if tenant else None
 
 
-def _account_key() -> str:
+def _reset_key() -> str:
     """Reset requests are limited per address typed, known or not."""
     return "reset:" + throttle.account_key(_tenant_id(), request.form.get("email") or "")
 
@@ -146,10 +164,14 @@ def _pending_key() -> str:
 
 
 def _refused(verdict: throttle.Verdict, form: LoginForm):
-    """Too many tries: the form again, saying how long to wait, with a 429."""
+    """Too many tries: the form again, saying how long to wait, with a 429. The first refusal
+    of a client in a window is audited, not every one of a flood."""
     minutes = max(1, -(-verdict.retry_after // 60))
-    audit.record("login.throttled", detail={"locked": verdict.locked, "wait": verdict.retry_after})
-    db.session.commit()
+    if verdict.first_refusal:
+        audit.record(
+            "login.throttled", detail={"locked": verdict.locked, "wait": verdict.retry_after}
+        )
+        db.session.commit()
     if verdict.locked:
         message = _(
             "Signing in with this address is paused for %(minutes)s minutes after many failed"
@@ -187,8 +209,9 @@ def _locked(user: User | None) -> None:
             body=_(
                 "Hello %(name)s,\n\nSomeone tried many times to sign in with your e-mail"
                 " address and a wrong password. To protect your account we have paused signing"
-                " in with a password for %(minutes)s minutes.\n\nWas this not you? Your password"
-                " is still safe. To be sure, you can choose a new one here:\n%(link)s\n",
+                " in with a password for %(minutes)s minutes, except on devices where you have"
+                " signed in before.\n\nWas this not you? Your password is still safe. To be"
+                " sure, you can choose a new one here:\n%(link)s\n",
                 name=user.name,
                 minutes=throttle.LOCK_FOR // 60,
                 link=external_url("auth.forgot_password"),
@@ -198,9 +221,7 @@ def _locked(user: User | None) -> None:
 
 
 def _finish_login(user: User, method: str) -> str:
-    session.pop("pending_login", None)
-    session.pop("totp_setup", None)
-    _sign_in(user)
+    _sign_in(user)  # a fresh cookie: the pending sign-in and any set-up secret are gone
     audit.record(
         "login.success", object_type="user", object_id=str(user.id), detail={"via": method}
     )
@@ -216,17 +237,19 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        account, client = throttle.account_key(_tenant_id(), email), request.remote_addr or "-"
-        verdict = throttle.before_attempt(account, client)  # counted before the check
-        if not verdict.allowed:
+        account, address = throttle.account_key(_tenant_id(), email), request.remote_addr
+        known_device = account in known_devices.accounts()
+        verdict = throttle.before_attempt(account, address, known_device=known_device)
+        if not verdict.allowed:  # counted before the check, so parallel guesses count too
             return _refused(verdict, form)
         user = authenticate(_tenant_id(), email, form.password.data or "")
         if user is not None:
-            throttle.succeeded(account, client)
+            throttle.succeeded(account, address)
             target = _safe_next(request.args.get("next"))
             if not user.needs_second_factor:
                 home = _finish_login(user, "password")
                 return redirect(target or home)
+            _fresh_session()
             session["pending_login"] = {
                 "uid": user.id,
                 "token": user.session_token,  # a password change meanwhile voids it
@@ -236,6 +259,7 @@ def login():
             if user.totp_secret:
                 return redirect(url_for("auth.second_step"))
             return redirect(url_for("auth.setup_two_factor"))
+        paused = throttle.failed(account, address)  # before the audit row holds its chain
         known = find_user(_tenant_id(), email)
         audit.record(
             "login.failure",
@@ -243,7 +267,7 @@ def login():
             object_id=str(known.id) if known else None,
             actor_id=known.id if known else None,
         )
-        if throttle.failed(account, client):
+        if paused:
             _locked(known)
         db.session.commit()
         flash(_("That e-mail address and password do not match. Please try again."), "danger")
@@ -349,7 +373,7 @@ def logout():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_account_key)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_reset_key)
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():

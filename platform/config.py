@@ -83,6 +83,10 @@ class Settings:
             "LOG_JSON": self.log_json,
             "LOG_LEVEL": self.log_level,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # A hung Redis must not hang every sign-in: fail fast, then count in memory.
+            "RATELIMIT_STORAGE_OPTIONS": (
+                {"socket_timeout": 1, "socket_connect_timeout": 1} if self.redis_url else {}
+            ),
             # Redis down: count in this process rather than refuse every sign-in.
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "RATELIMIT_SWALLOW_ERRORS": True,
@@ -195,6 +199,9 @@ def _parse(env: Env) -> Settings:
         base_domain = env.str("BASE_DOMAIN", "localhost").lower()
         if not HOST_NAME.fullmatch(base_domain):
             raise ConfigError(f"{PREFIX}BASE_DOMAIN: not a host name: {base_domain!r}")
+        if redis_url is None and mode == "production":
+            # Limits must be counted across processes, and jobs must leave the web process.
+            raise ConfigError(f"{PREFIX}REDIS_URL: required in production")
         mail = {
             "server": env.str("MAIL_SERVER", "" if mode == "demo" else "localhost"),
             "port": env.int("MAIL_PORT", 25, validate=validate.Range(min=1, max=65535)),

@@ -1,34 +1,39 @@
 """What the platform accepts from the network, checked once before any view sees it.
 
-Bad input must end in a 4xx, never in a 500 from deep inside: PostgreSQL refuses text with a NUL
-character, and Python's JSON parser runs out of stack on deeply nested arrays. Both are refused
-here, for every route, so no view or query ever meets them. Sizes are bounded by Flask's
-`MAX_CONTENT_LENGTH` (see `pelvicoach.platform.config`).
+Bad input must end in a 4xx, never in a 500 from deep inside. PostgreSQL refuses text with a
+NUL character and cannot encode a lone UTF-16 surrogate (which a JSON `\\ud800` escape yields);
+Python's JSON parser runs out of stack on deeply nested arrays; an integer in a path may not fit
+the column it is compared with. All are refused here, for every route, so no view or query ever
+meets them. Sizes are bounded by Flask's `MAX_CONTENT_LENGTH` (see `pelvicoach.platform.config`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
-NUL = "\x00"
+# Characters no text column can store: NUL, and surrogates without their pair.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+LARGEST_ID = 2**31 - 1  # `<int:...>` path values are compared with INTEGER columns
 
 
 class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, refusing documents it could not hand on safely. A `ValueError` here becomes
-    Flask's 400 (`Request.on_json_loading_failed`)."""
+    a 400 (`Request.on_json_loading_failed`)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             value = super().loads(s, **kwargs)
         except RecursionError:
             raise ValueError("the JSON is nested too deeply") from None
-        if _holds_nul(value):
-            raise ValueError("the JSON holds a NUL character")
+        if _holds_unstorable(value):
+            raise ValueError("the JSON holds a NUL character or a lone surrogate")
         return value
 
 
@@ -40,13 +45,22 @@ class Request(flask.Request):
         raise BadRequest(f"The body is not valid JSON: {e}")
 
 
-def _holds_nul(value: Any) -> bool:
-    """Any string (key or value) with a NUL character; iterative, as the document may be deep."""
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids: a number too large for the column is no such page (404), not an
+    error from the database."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _holds_unstorable(value: Any) -> bool:
+    """Any string (key or value) no column can store; iterative, as the document may be deep."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if NUL in item:
+            if UNSTORABLE.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -57,8 +71,8 @@ def _holds_nul(value: Any) -> bool:
 
 
 def check_request() -> None:
-    """Too large a body (by its declared length): 413 before anything reads it. A NUL in the
-    path, the query, a header or a form field: 400 for the whole request."""
+    """Too large a body (by its declared length): 413 before anything reads it. A NUL or a lone
+    surrogate in the path, the query, a header, a form field or a file name: 400."""
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
@@ -66,11 +80,13 @@ def check_request() -> None:
     parts += [value for _name, value in request.headers.items()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         parts += [*request.form.keys(), *request.form.values()]
-    if any(NUL in part for part in parts):
-        abort(400, description="The request contains a NUL character.")
+        parts += [upload.filename or "" for upload in request.files.values()]
+    if any(UNSTORABLE.search(part) for part in parts):
+        abort(400, description="The request contains a NUL character or a lone surrogate.")
 
 
 def init_app(app: Flask) -> None:
     app.request_class = Request
     app.json = JSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)

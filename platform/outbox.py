@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from sqlalchemy import JSON, DateTime, Index, Integer, String, func, select, update
+from sqlalchemy import JSON, DateTime, Index, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import BIG_ID, db
@@ -31,6 +31,7 @@ from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, te
 log = logging.getLogger(__name__)
 RELAY_AGAIN_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5  # then the job stays in the table, visible to the operator, and is not retried
+KEEP_DONE = timedelta(days=7)
 # Jobs a running job defers are relayed when it finishes, not half a minute later.
 _deferred_in_job: ContextVar[list[tuple[int, int | None]] | None] = ContextVar(
     "outbox_deferred", default=None
@@ -84,9 +85,8 @@ def defer(
         created_at=datetime.now(UTC),
     )
     db.session.flush()  # the caller's pending rows, under the caller's own tenant guard
-    with tenant_context(tenant_id):
+    with tenant_context(tenant_id, db.session):  # the row is written as its own tenant
         db.session.add(row)
-        db.session.flush()
     in_job = _deferred_in_job.get()
     if in_job is not None:
         in_job.append((row.id, tenant_id))
@@ -138,6 +138,16 @@ def run(outbox_id: int, tenant_id: int | None) -> str:
     if deferred:
         relay_jobs(deferred)
     return "done"
+
+
+def purge() -> int:
+    """Forget jobs done a week ago (periodic job, platform role): their arguments may name a
+    person (the address a reset link went to)."""
+    cutoff = datetime.now(UTC) - KEEP_DONE
+    with cross_tenant(db.session, "purge finished outbox jobs"):
+        result = db.session.execute(delete(OutboxJob).where(OutboxJob.done_at < cutoff))
+        db.session.commit()
+    return result.rowcount
 
 
 def backlog() -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +16,7 @@ from pelvicoach.platform.accounts import User, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.mail import queue_mail
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped
+from pelvicoach.platform.tokens import digest
 
 VALID_FOR = timedelta(hours=1)
 
@@ -29,29 +31,30 @@ class PasswordResetToken(PlatformOrTenantScoped, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 TOKEN_PLACEHOLDER = "RESET-TOKEN"  # noqa: S105 (where the token goes in the link)
 
 
 def request_reset(tenant_id: int | None, email: str, link_template: str, site_name: str) -> None:
     """Queue the work of a reset request. Known or unknown address, the request itself does the
-    same (one outbox row), so its timing tells nothing about whether an account exists."""
+    same (one outbox row), so its timing tells nothing about whether an account exists. The job
+    writes in the language she asked in, and audits where the request came from."""
+    ip, request_id = audit.request_origin()
     outbox.defer(
         send_reset_link,
         tenant_id,
         email,
         link_template,
         site_name,
+        {"locale": str(get_locale()), "ip": ip, "request_id": request_id},
         tenant_id=tenant_id,
         queue="high",
         job_id=f"reset-{secrets.token_hex(12)}",
     )
 
 
-def send_reset_link(tenant_id: int | None, email: str, link_template: str, site_name: str) -> None:
+def send_reset_link(
+    tenant_id: int | None, email: str, link_template: str, site_name: str, asked: dict[str, Any]
+) -> None:
     """Job: mail a reset link if the address has an active account here."""
     user = find_user(tenant_id, email)
     if user is None or not user.active:
@@ -61,25 +64,30 @@ def send_reset_link(tenant_id: int | None, email: str, link_template: str, site_
         PasswordResetToken(
             tenant_id=tenant_id,
             user_id=user.id,
-            token_hash=_hash(token),
+            token_hash=digest(token),
             expires_at=datetime.now(UTC) + VALID_FOR,
         )
     )
-    queue_mail(
-        tenant_id=tenant_id,
-        to=user.email,
-        subject=_("Choose a new password for %(site)s", site=site_name),
-        body=_(
-            "Hello %(name)s,\n\nYou asked for a new password. Choose one here within an hour:\n"
-            "%(link)s\n\nDid you not ask for this? Then you can ignore this e-mail; your password"
-            " stays the same.\n",
-            name=user.name,
-            link=link_template.replace(TOKEN_PLACEHOLDER, token),
-        ),
-        purpose="password_reset",
-    )
+    with force_locale(asked["locale"]):
+        queue_mail(
+            tenant_id=tenant_id,
+            to=user.email,
+            subject=_("Choose a new password for %(site)s", site=site_name),
+            body=_(
+                "Hello %(name)s,\n\nYou asked for a new password. Choose one here within an"
+                " hour:\n%(link)s\n\nDid you not ask for this? Then you can ignore this e-mail;"
+                " your password stays the same.\n",
+                name=user.name,
+                link=link_template.replace(TOKEN_PLACEHOLDER, token),
+            ),
+            purpose="password_reset",
+        )
     audit.record(
-        "password.reset_requested", object_type="user", object_id=str(user.id), actor_id=user.id
+        "password.reset_requested",
+        object_type="user",
+        object_id=str(user.id),
+        actor_id=user.id,
+        origin=(asked["ip"], asked["request_id"]),
     )
 
 
@@ -97,7 +105,7 @@ def _valid(tenant_id: int | None, token: str) -> PasswordResetToken | None:
     return db.session.scalar(
         select(PasswordResetToken).where(
             in_tenant,
-            PasswordResetToken.token_hash == _hash(token),
+            PasswordResetToken.token_hash == digest(token),
             PasswordResetToken.used_at.is_(None),
             PasswordResetToken.expires_at > datetime.now(UTC),
         )

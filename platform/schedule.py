@@ -66,6 +66,7 @@ PERIODIC = (
     Periodic("outbox-relay", relay_outbox, every=30, queue="high"),
     Periodic("purge-reset-tokens", purge_reset_tokens, every=3600),
     Periodic("purge-sessions", sessions.purge, every=3600),
+    Periodic("purge-outbox", outbox.purge, every=3600),
     Periodic("audit-verify", verify_audit_trail, every=86400),
 )
 

@@ -9,7 +9,6 @@ open other people's health data; a patient stays signed in on her own phone for 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import DateTime, ForeignKey, Index, String, delete, or_, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
-from pelvicoach.platform.accounts import User
+from pelvicoach.platform.accounts import Role, User
 from pelvicoach.platform.extensions import BIG_ID, db
 from pelvicoach.platform.tenancy import (
     ENVIRON_SLUG,
@@ -27,6 +26,7 @@ from pelvicoach.platform.tenancy import (
     cross_tenant,
     tenant_context,
 )
+from pelvicoach.platform.tokens import digest
 
 STAFF_IDLE = timedelta(minutes=30)
 STAFF_LIFETIME = timedelta(hours=12)
@@ -37,7 +37,10 @@ TOUCH_EVERY = timedelta(minutes=1)  # "last seen" is written at most this often
 
 class UserSession(PlatformOrTenantScoped, db.Model):
     __tablename__ = "user_sessions"
-    __table_args__ = (Index("ix_user_sessions_last_seen_at", "last_seen_at"),)
+    __table_args__ = (
+        Index("ix_user_sessions_tenant_id_user_id", "tenant_id", "user_id"),
+        Index("ix_user_sessions_last_seen_at", "last_seen_at"),
+    )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -49,13 +52,9 @@ class UserSession(PlatformOrTenantScoped, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def lifetimes(user: User) -> tuple[timedelta, timedelta]:
     """(idle, absolute) for this account."""
-    if user.is_staff or user.has_role("operator"):
+    if user.is_staff or user.has_role(Role.OPERATOR):
         return STAFF_IDLE, STAFF_LIFETIME
     return PATIENT_IDLE, PATIENT_LIFETIME
 
@@ -68,7 +67,7 @@ def start(user: User) -> str:
         UserSession(
             tenant_id=user.tenant_id,
             user_id=user.id,
-            token_hash=_hash(token),
+            token_hash=digest(token),
             generation=user.session_token,
             started_at=now,
             last_seen_at=now,
@@ -83,7 +82,7 @@ def resume(token: str, tenant_id: int | None) -> tuple[User, UserSession] | None
         db.session.execute(
             select(User, UserSession)
             .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == _hash(token))
+            .where(UserSession.token_hash == digest(token))
             .options(joinedload(User.role_rows))  # one query for the page's whole identity
         )
         .unique()
@@ -126,15 +125,19 @@ def end(token: str) -> None:
     """Close the session this token names (signing out), in the caller's transaction."""
     db.session.execute(
         update(UserSession)
-        .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
+        .where(UserSession.token_hash == digest(token), UserSession.ended_at.is_(None))
         .values(ended_at=datetime.now(UTC))
         .execution_options(synchronize_session=False)
     )
 
 
 def purge() -> int:
-    """Forget sessions that cannot count any more (periodic job, platform role)."""
+    """Forget sessions that cannot count any more (periodic job, platform role): ended,
+    expired, or from before the account's credentials last changed."""
     now = datetime.now(UTC)
+    stale = select(User.id).where(
+        User.id == UserSession.user_id, User.session_token != UserSession.generation
+    )
     with cross_tenant(db.session, "purge ended and expired sessions"):
         result = db.session.execute(
             delete(UserSession).where(
@@ -142,10 +145,11 @@ def purge() -> int:
                     UserSession.ended_at.is_not(None),
                     UserSession.started_at < now - PATIENT_LIFETIME,
                     UserSession.last_seen_at < now - PATIENT_IDLE,
+                    stale.exists(),
                 )
             )
         )
-    db.session.commit()
+        db.session.commit()
     return result.rowcount
 
 
@@ -156,7 +160,12 @@ def _aware(moment: datetime) -> datetime:
 
 class TenantCookies(SecureCookieSessionInterface):
     """One session cookie per tenant site. Tenants served by path share a host; with one cookie
-    for all, opening one tenant's page would cancel a half-finished sign-in at another."""
+    for all, opening one tenant's page would cancel a half-finished sign-in at another. Each
+    site signs with a salt of its own, so a cookie from one site means nothing at another."""
+
+    @property
+    def salt(self) -> str:  # type: ignore[override]
+        return f"cookie-session:{request.host}{request.script_root}"
 
     def get_cookie_name(self, app: Flask) -> str:
         slug = _path_slug()

@@ -6,14 +6,16 @@ parallel requests cannot all slip under a limit, as they could when the check ca
 count. Counters live in the rate limiter's storage (Redis when configured, with its atomic
 increments) and fall back to this process's memory while it is unreachable.
 
-Against one account, a client (an address) gets a few free tries, then ever longer waits: the
-limits of `PER_CLIENT` stack. The account itself is locked for everyone only after many failures
-from many clients, and its owner is told by e-mail.
+Against one account, a client gets a few free tries, then ever longer waits: the limits of
+`PER_CLIENT` stack. A client is an IPv4 address or an IPv6 /64 (one machine's usual share).
+The account itself is paused for everyone only after many failures from many networks (IPv4
+/24s, IPv6 /48s) within an hour, and its owner is told by e-mail; even then a browser that
+signed in to it before (a known device) still gets its own tries.
 """
 
 from __future__ import annotations
 
-import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -21,21 +23,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, RateLimitItemPerHour, parse_many
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from pelvicoach.platform.accounts import normalise_email
 from pelvicoach.platform.extensions import limiter
+from pelvicoach.platform.tokens import digest
 
 log = logging.getLogger(__name__)
 
 # Tries per account from one client: 5 in 15 minutes, 10 in an hour, 20 in a day.
 PER_CLIENT = parse_many("5 per 15 minutes; 10 per hour; 20 per day")
-# Failures against one account from everyone, and from how many clients, before it is locked.
+# Failures against one account within an hour, and from how many networks, before the account
+# is paused for everyone but its known devices.
 LOCK_AFTER_FAILURES = 50
-LOCK_AFTER_CLIENTS = 10
-FAILURE_WINDOW = 3600  # seconds over which those failures count
+LOCK_AFTER_NETWORKS = 10
+FAILURE_WINDOW = 3600  # seconds
 LOCK_FOR = 3600  # seconds
+_FAILURES = RateLimitItemPerHour(LOCK_AFTER_FAILURES)
+_NETWORKS = RateLimitItemPerHour(LOCK_AFTER_NETWORKS)
 
 _fallback = MemoryStorage()
 T = TypeVar("T")
@@ -45,13 +52,32 @@ T = TypeVar("T")
 class Verdict:
     allowed: bool
     retry_after: int = 0  # seconds, when refused
-    locked: bool = False  # the account is locked for everyone, not only this client
+    locked: bool = False  # the account is paused for everyone, not only this client
+    first_refusal: bool = False  # the first refusal of this client in this window: audit it
 
 
 def account_key(tenant_id: int | None, email: str) -> str:
     """Counts follow the address typed, known or not, so they reveal nothing."""
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
-    return f"{tenant_id or 'platform'}:{digest}"
+    return f"{tenant_id or 'platform'}:{digest(normalise_email(email))[:24]}"
+
+
+def client_key(address: str | None) -> str:
+    """The client to throttle: an IPv4 address, or the IPv6 /64 it is in."""
+    return _network(address, 32, 64)
+
+
+def _network_key(address: str | None) -> str:
+    """The network counted towards a pause: an IPv4 /24 or an IPv6 /48."""
+    return _network(address, 24, 48)
+
+
+def _network(address: str | None, v4_prefix: int, v6_prefix: int) -> str:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "-"
+    prefix = v4_prefix if ip.version == 4 else v6_prefix
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def _counted(step: Callable[[Storage], T]) -> T:
@@ -63,64 +89,83 @@ def _counted(step: Callable[[Storage], T]) -> T:
         return step(_fallback)
 
 
-def before_attempt(account: str, client: str) -> Verdict:
+def before_attempt(account: str, address: str | None, *, known_device: bool = False) -> Verdict:
     """Count this attempt and say whether it may go ahead."""
-    return _counted(lambda storage: _before_attempt(storage, account, client))
+    return _counted(lambda storage: _before_attempt(storage, account, address, known_device))
 
 
-def _before_attempt(storage: Storage, account: str, client: str) -> Verdict:
+def _before_attempt(
+    storage: Storage, account: str, address: str | None, known_device: bool
+) -> Verdict:
+    client = client_key(address)
     lock = f"throttle:lock:{account}"
-    if storage.get(lock) > 0:
-        return Verdict(False, _seconds_left(storage, lock), locked=True)
+    if storage.get(lock) > 0 and not known_device:
+        return Verdict(False, _seconds_left(storage, lock), True, _first(storage, lock, client))
     window = MovingWindowRateLimiter(storage)
     for item in PER_CLIENT:
         if not window.hit(item, "throttle:client", account, client):
-            return Verdict(False, _retry_after(window, item, account, client))
+            wait = window.get_window_stats(item, "throttle:client", account, client).reset_time
+            refused = f"throttle:refused:{account}:{item}"
+            return Verdict(False, _until(wait), False, _first(storage, refused, client))
     return Verdict(True)
 
 
-def succeeded(account: str, client: str) -> None:
+def succeeded(account: str, address: str | None) -> None:
     """The right secret: this client starts afresh."""
 
     def clear(storage: Storage) -> None:
         window = MovingWindowRateLimiter(storage)
         for item in PER_CLIENT:
-            window.clear(item, "throttle:client", account, client)
+            window.clear(item, "throttle:client", account, client_key(address))
 
     _counted(clear)
 
 
-def failed(account: str, client: str) -> bool:
-    """Note a wrong secret; True when this failure locks the account (tell the owner once)."""
-    return _counted(lambda storage: _failed(storage, account, client))
+def failed(account: str, address: str | None) -> bool:
+    """Note a wrong secret; True when this failure pauses the account (tell the owner once)."""
+    return _counted(lambda storage: _failed(storage, account, address))
 
 
-def _failed(storage: Storage, account: str, client: str) -> bool:
-    failures = storage.incr(f"throttle:failures:{account}", FAILURE_WINDOW)
-    if storage.incr(f"throttle:seen:{account}:{client}", FAILURE_WINDOW) == 1:
-        storage.incr(f"throttle:clients:{account}", FAILURE_WINDOW)
-    clients = storage.get(f"throttle:clients:{account}")
-    if failures < LOCK_AFTER_FAILURES or clients < LOCK_AFTER_CLIENTS:
+def _failed(storage: Storage, account: str, address: str | None) -> bool:
+    # Moving windows over the last hour; an unlock starts new ones (the epoch).
+    window = MovingWindowRateLimiter(storage)
+    epoch = str(storage.get(f"throttle:epoch:{account}"))
+    many_failures = _reached(window, _FAILURES, "throttle:failures", account, epoch)
+    network = f"throttle:seen:{account}:{epoch}:{_network_key(address)}"
+    if storage.incr(network, FAILURE_WINDOW) == 1:  # the first failure from this network
+        many_networks = _reached(window, _NETWORKS, "throttle:networks", account, epoch)
+    else:
+        stats = window.get_window_stats(_NETWORKS, "throttle:networks", account, epoch)
+        many_networks = stats.remaining == 0
+    if not (many_failures and many_networks):
         return False
     return storage.incr(f"throttle:lock:{account}", LOCK_FOR) == 1
 
 
+def _reached(window: MovingWindowRateLimiter, item: RateLimitItem, *keys: str) -> bool:
+    """Count one more in `item`'s moving window; whether it is full now."""
+    return not window.hit(item, *keys) or window.get_window_stats(item, *keys).remaining == 0
+
+
 def unlock(account: str) -> None:
-    """The owner proved she holds the address (a password reset): let her in again."""
+    """The owner proved she holds the address (a password reset): let her in again, and count
+    failures afresh."""
 
     def clear(storage: Storage) -> None:
-        for name in ("lock", "failures", "clients"):
-            storage.clear(f"throttle:{name}:{account}")
+        storage.clear(f"throttle:lock:{account}")
+        storage.incr(f"throttle:epoch:{account}", 86400)
 
     _counted(clear)
 
 
+def _first(storage: Storage, key: str, client: str) -> bool:
+    """Whether this is the first refusal of `client` under `key` (for one audit row each)."""
+    return storage.incr(f"{key}:{client}", FAILURE_WINDOW) == 1
+
+
 def _seconds_left(storage: Storage, key: str) -> int:
-    return max(1, math.ceil(storage.get_expiry(key) - time.time()))
+    return _until(storage.get_expiry(key))
 
 
-def _retry_after(
-    window: MovingWindowRateLimiter, item: RateLimitItem, account: str, client: str
-) -> int:
-    reset = window.get_window_stats(item, "throttle:client", account, client).reset_time
-    return max(1, math.ceil(reset - time.time()))
+def _until(moment: float) -> int:
+    return max(1, math.ceil(moment - time.time()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped
+from pelvicoach.platform.tokens import digest
 
 ISSUER = "Pelvicoach"
 RECOVERY_CODES = 10
@@ -83,7 +83,8 @@ def verify_totp(user: User, code: str) -> bool:
 
 
 def _hash(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+    """Recovery codes are typed by hand: without dashes and spaces, in any case."""
+    return digest(code.replace("-", "").replace(" ", "").lower())
 
 
 def enable(user: User, secret: str) -> list[str]:

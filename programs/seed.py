@@ -176,8 +176,16 @@ def _seed_patients(
     help="Patients per tenant.",
 )
 @click.option("--random-seed", type=int, default=42, show_default=True)
-@click.option("--staff-password", default=None, help="Give seeded staff this password.")
-@click.option("--patient-password", default=None, help="Give seeded patients this password.")
+@click.option(
+    "--staff-password",
+    envvar="PELVICOACH_SEED_STAFF_PASSWORD",
+    help="Give seeded staff this password (or set PELVICOACH_SEED_STAFF_PASSWORD).",
+)
+@click.option(
+    "--patient-password",
+    envvar="PELVICOACH_SEED_PATIENT_PASSWORD",
+    help="Give seeded patients this password (or set PELVICOACH_SEED_PATIENT_PASSWORD).",
+)
 @with_appcontext
 def seed_command(
     tenants: int,

@@ -134,3 +134,15 @@ def test_parallel_failed_logins_on_sqlite_lose_no_audit_row(make_app, tmp_path, 
         actions = database.session.scalars(select(AuditEvent.action)).all()
         assert actions.count("login.failure") == 12
         assert list(audit.verify()) == []
+
+
+def test_verify_sees_the_newest_rows_removed(cli, make_tenant, db, owner_engine):
+    tenant = make_tenant("linde")
+    _chain(tenant.id, ["a", "b", "c"])
+    with owner_engine.begin() as connection:  # the owner: the app may not delete audit rows
+        connection.execute(
+            text("DELETE FROM audit_events WHERE tenant_id = :t AND seq = 3"), {"t": tenant.id}
+        )
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "the chain ends at row 2, not at its head" in result.output

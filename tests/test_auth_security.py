@@ -300,3 +300,21 @@ def test_a_pending_sign_in_dies_with_a_password_change(client, make_tenant, make
     code = pyotp.TOTP(user.totp_secret).now()
     response = client.post("/t/linde/login/verify", data={"code": code})
     assert response.headers["Location"] == "/t/linde/login"
+
+
+def test_a_reset_mail_speaks_her_language_and_its_audit_row_says_where_she_asked(
+    mail_app, db, make_tenant, make_patient, run_jobs
+):
+    make_patient(make_tenant("linde", name="Praktijk De Linde"), "sanne@example.nl")
+    client = mail_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    client.get("/t/linde/login?lang=en")
+    client.post("/t/linde/forgot-password", data={"email": "sanne@example.nl"})
+    run_jobs(mail_app)
+    (message,) = mail_app.mailbox.messages
+    assert message["Subject"] == "Choose a new password for Praktijk De Linde"
+    event = database.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "password.reset_requested")
+    )
+    assert event.ip == "192.0.2.44"
+    assert event.request_id

@@ -71,7 +71,33 @@ def test_a_nul_character_in_the_path_or_query_is_a_400(
     assert "Er klopte iets niet in je verzoek" in page.text
     problem = client.get(path, headers={"Accept": "application/json"})
     assert problem.status_code == 400
-    assert problem.json["detail"] == "The request contains a NUL character."
+    assert problem.json["detail"].startswith("The request contains a NUL character")
+
+
+def test_a_lone_surrogate_in_a_json_string_is_a_400_and_stores_nothing(client, linde_key):
+    body = '{"email": "noor@example.nl", "name": "Noor\\ud800", "birth_year": 1992}'
+    response = client.post("/t/linde/api/v1/enrolments", data=body, headers=_api(linde_key))
+    assert response.status_code == 400
+    assert "lone surrogate" in response.json["detail"]
+    assert database.session.scalar(select(func.count()).select_from(Patient)) == 0
+
+
+def test_an_id_too_large_for_its_column_is_no_such_page(
+    client, make_tenant, make_user, sign_in_staff
+):
+    admin = make_user(make_tenant("linde"), "admin@linde.nl", "admin")
+    sign_in_staff("linde", admin)
+    assert client.post("/t/linde/admin/api-keys/2147483648/revoke").status_code == 404
+    assert client.post("/t/linde/admin/api-keys/99999999999999999999/revoke").status_code == 404
+
+
+def test_a_nul_character_in_a_file_name_is_a_400(client, make_tenant):
+    from io import BytesIO
+
+    make_tenant("linde")
+    upload = {"email": "a@example.nl", "password": "x" * 12, "file": (BytesIO(b"x"), "a\x00.txt")}
+    response = client.post("/t/linde/login", data=upload, content_type="multipart/form-data")
+    assert response.status_code == 400
 
 
 def test_a_nul_character_in_a_form_field_is_a_400(client, make_tenant):

@@ -148,3 +148,26 @@ def test_the_demo_key_file_is_private_from_the_start(env, tmp_path):
     env.setenv("PELVICOACH_ENV", "demo")
     load_settings()
     assert (tmp_path / "demo-secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_needs_redis_and_fails_fast_on_it(env):
+    env.setenv("PELVICOACH_SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigError, match="PELVICOACH_REDIS_URL: required in production"):
+        load_settings()
+    env.setenv("PELVICOACH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    options = load_settings().flask_config()["RATELIMIT_STORAGE_OPTIONS"]
+    assert options == {"socket_timeout": 1, "socket_connect_timeout": 1}
+
+
+def test_the_web_and_the_platform_roles_are_set_apart(env):
+    env.setenv("PELVICOACH_ENV", "demo")
+    env.setenv("PELVICOACH_DATABASE_URL", "postgresql+psycopg://web@db/p")
+    env.setenv("PELVICOACH_PLATFORM_DATABASE_URL", "postgresql+psycopg://platform@db/p")
+    settings = load_settings()
+    assert settings.flask_config()["SQLALCHEMY_DATABASE_URI"].endswith("//web@db/p")
+    platform = settings.flask_config(platform=True)["SQLALCHEMY_DATABASE_URI"]
+    assert platform.endswith("//platform@db/p")
+    env.setenv("PELVICOACH_DATABASE_APP_ROLE", "pc")
+    env.setenv("PELVICOACH_DATABASE_PLATFORM_ROLE", "pc")
+    with pytest.raises(ConfigError, match="must differ"):
+        load_settings()

@@ -102,6 +102,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
             "periodic-outbox-relay-33333",
             "periodic-purge-reset-tokens-277",
             "periodic-purge-sessions-277",
+            "periodic-purge-outbox-277",
             "periodic-audit-verify-11",
         }
         assert schedule.tick(connection, now=1_000_010.0) == []  # same slots: nothing new
@@ -111,7 +112,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
 def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
     with app.app_context():
         schedule.tick(redis_connection(), now=2_000_000.0)
-    assert run_jobs() == 4
+    assert run_jobs() == 5
 
 
 def test_failed_jobs_are_visible_to_the_operator(
@@ -229,3 +230,20 @@ def test_without_redis_a_reset_request_is_answered_before_its_mail_goes_out(
     finally:
         release.set()
         controller.stop()
+
+
+def test_done_jobs_are_forgotten_after_a_week(platform_app, db, make_tenant):
+    from datetime import UTC, datetime, timedelta
+
+    tenant = make_tenant("linde")
+    with tenant_context(tenant.id, database.session):
+        old = outbox.defer(count_call, "old", tenant_id=tenant.id)
+        recent = outbox.defer(count_call, "recent", tenant_id=tenant.id)
+        outbox.defer(count_call, "waiting", tenant_id=tenant.id)
+        old.done_at = datetime.now(UTC) - timedelta(days=8)
+        recent.done_at = datetime.now(UTC) - timedelta(days=1)
+        database.session.commit()
+    with platform_app.app_context():
+        assert outbox.purge() == 1
+    left = {row.args[0] for row in database.session.scalars(select(OutboxJob))}
+    assert left == {"recent", "waiting"}

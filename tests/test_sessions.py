@@ -62,10 +62,10 @@ def test_the_cookie_holds_no_account_id_and_the_table_no_token(
     patient = make_patient(make_tenant("linde"), "sanne@example.nl")
     sign_in("linde", "sanne@example.nl")
     cookie = client.get_cookie("session-linde", domain="pelvicoach.test", path="/t/linde")
-    from flask.sessions import SecureCookieSessionInterface
-
-    serializer = SecureCookieSessionInterface().get_signing_serializer(client.application)
-    token = serializer.loads(cookie.value)["_user_id"]
+    application = client.application
+    with application.test_request_context("/", base_url="http://pelvicoach.test/t/linde"):
+        serializer = application.session_interface.get_signing_serializer(application)
+        token = serializer.loads(cookie.value)["_user_id"]
     assert str(patient.user_id) not in token.split(":")
     stored = database.session.scalars(select(UserSession.token_hash)).all()
     assert token not in stored
@@ -172,3 +172,37 @@ def test_a_session_of_one_tenant_is_worthless_at_another(
     other.set_cookie("session-horizon", cookie.value, path="/t/horizon")
     assert other.get("/t/horizon/my-data/access").status_code == 302
     assert _signed_in(client)  # at its own site it still counts
+
+
+def test_nothing_planted_in_the_cookie_survives_signing_in(
+    client, make_tenant, make_user, sign_in_staff
+):
+    user = make_user(make_tenant("linde"), "anouk@linde.nl", "clinician")
+    site = {
+        "path": "/",
+        "base_url": "http://pelvicoach.test/t/linde",
+        "environ_overrides": {"pelvicoach.tenant_slug": "linde"},
+    }
+    with client.session_transaction(**site) as planted:
+        planted["csrf_token"] = "known-to-an-attacker"
+        planted["totp_setup"] = "JBSWY3DPEHPK3PXP"
+        planted["lang"] = "en"
+    sign_in_staff("linde", user)
+    with client.session_transaction(**site) as after:
+        assert "csrf_token" not in after
+        assert "totp_setup" not in after
+        assert after["lang"] == "en"  # her language choice stays
+        assert after["_user_id"]
+
+
+def test_a_cookie_of_one_site_means_nothing_at_another(
+    app, client, make_tenant, make_user, make_patient
+):
+    make_tenant("horizon", kind="insurer")
+    user = make_user(make_tenant("linde"), "anouk@linde.nl", "clinician")
+    client.post("/t/linde/login", data={"email": user.email, "password": PASSWORD})
+    pending = client.get_cookie("session-linde", domain="pelvicoach.test", path="/t/linde")
+    other = app.test_client()
+    other.set_cookie("session-horizon", pending.value, domain="pelvicoach.test", path="/t/horizon")
+    # Signed for linde's site: at horizon's it is no cookie at all, so no pending sign-in.
+    assert other.get("/t/horizon/login/verify").headers["Location"] == "/t/horizon/login"

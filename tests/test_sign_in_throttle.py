@@ -116,27 +116,32 @@ def test_parallel_reset_requests_are_counted_before_they_are_handled(
 def many_clients(mail_app):
     """Wrong passwords from enough addresses to lock an account."""
 
-    def guess(email: str) -> None:
+    def guess(email: str, first_network: int = 0) -> None:
         per_client = throttle.PER_CLIENT[0].amount
-        clients = max(throttle.LOCK_AFTER_CLIENTS, -(-throttle.LOCK_AFTER_FAILURES // per_client))
-        for number in range(clients):
-            attacker = _from(mail_app, f"203.0.113.{number + 1}")
+        networks = max(throttle.LOCK_AFTER_NETWORKS, -(-throttle.LOCK_AFTER_FAILURES // per_client))
+        for number in range(first_network, first_network + networks):  # each an IPv4 /24
+            attacker = _from(mail_app, f"198.18.{number}.7")
             for _ in range(per_client):
                 _sign_in(attacker, email, "a wrong guess")
 
     return guess
 
 
-def test_failures_from_many_clients_lock_the_account_and_tell_its_owner(
+def test_failures_from_many_networks_pause_the_account_and_tell_its_owner(
     mail_app, db, make_tenant, make_patient, many_clients, run_jobs
 ):
     make_patient(make_tenant("linde", name="Praktijk De Linde"), "sanne@example.nl")
+    phone = _from(mail_app, "192.0.2.10")  # where she signed in before
+    assert _sign_in(phone, "sanne@example.nl", PASSWORD).status_code == 302
+    phone.post("/t/linde/logout")
     many_clients("sanne@example.nl")
     owner = _from(mail_app, "198.51.100.7")
     locked = _sign_in(owner, "sanne@example.nl", PASSWORD)
     assert locked.status_code == 429
     assert "Inloggen met dit adres is 60 minuten gepauzeerd" in locked.text
     assert _actions().count("login.locked") == 1
+    # Her own phone knows the account: the pause does not shut her out there.
+    assert _sign_in(phone, "sanne@example.nl", PASSWORD).headers["Location"] == "/t/linde/"
 
     run_jobs(mail_app)
     (message,) = mail_app.mailbox.messages
@@ -151,6 +156,30 @@ def test_failures_from_many_clients_lock_the_account_and_tell_its_owner(
     fresh = "a brand new password"
     owner.post(link.group(1), data={"password": fresh, "confirm": fresh})
     assert _sign_in(owner, "sanne@example.nl", fresh).headers["Location"] == "/t/linde/"
+    # Failures are counted afresh after that: a new attack pauses it again, and is told again.
+    many_clients("sanne@example.nl", first_network=100)
+    assert _actions().count("login.locked") == 2
+
+
+def test_a_forged_known_device_cookie_does_not_pass_a_pause(
+    mail_app, db, make_tenant, make_patient, many_clients
+):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    many_clients("sanne@example.nl")
+    forger = _from(mail_app, "198.51.100.8")
+    forger.set_cookie("known-device", "WyJhIl0.forged.signature", domain="pelvicoach.test")
+    assert _sign_in(forger, "sanne@example.nl", PASSWORD).status_code == 429
+
+
+def test_addresses_of_one_ipv6_network_count_as_one_client(app, db, make_tenant, make_patient):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    statuses = [
+        _sign_in(_from(app, f"2001:db8:1:2::{n:x}"), "sanne@example.nl", "wrong").status_code
+        for n in range(1, 8)
+    ]
+    assert statuses == [200] * 5 + [429] * 2
+    other_network = _from(app, "2001:db8:1:3::1")
+    assert _sign_in(other_network, "sanne@example.nl", "wrong").status_code == 200
 
 
 def test_an_unknown_address_locks_alike_and_nobody_is_mailed(

@@ -18,6 +18,7 @@ import pytest
 from pelvicoach.platform import api_keys, password_reset
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.platform.tokens import digest
 
 ROLES = ("admin", "enrolment", "clinician", "analyst", "patient")
 # Shared, tenant-free files; and signing out, which would end the very sessions under test.
@@ -38,7 +39,7 @@ def tenant_a(make_tenant, make_user, make_patient, db):
             password_reset.PasswordResetToken(
                 tenant_id=tenant.id,
                 user_id=patient.user_id,
-                token_hash=password_reset._hash(token),
+                token_hash=digest(token),
                 expires_at=datetime(2999, 1, 1, tzinfo=UTC),
             )
         )

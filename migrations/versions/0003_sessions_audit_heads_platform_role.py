@@ -89,6 +89,9 @@ def upgrade():
     )
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.create_index("ix_user_sessions_last_seen_at", ["last_seen_at"], unique=False)
+        batch_op.create_index(
+            "ix_user_sessions_tenant_id_user_id", ["tenant_id", "user_id"], unique=False
+        )
 
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(
@@ -139,6 +142,7 @@ def downgrade():
         )
 
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
+        batch_op.drop_index("ix_user_sessions_tenant_id_user_id")
         batch_op.drop_index("ix_user_sessions_last_seen_at")
 
     op.drop_table("user_sessions")

@@ -74,9 +74,7 @@ def test_patient_pages_meet_wcag_aa(demo, page: Page):
     assert violations(page) == []
 
 
-def test_a_clinician_sets_up_two_step_verification(
-    demo, page: Page, platform_app, output_path
-):
+def test_a_clinician_sets_up_two_step_verification(demo, page: Page, platform_app, output_path):
     from pelvicoach.platform.accounts import create_user
     from pelvicoach.platform.extensions import db
     from pelvicoach.platform.tenancy import tenant_context

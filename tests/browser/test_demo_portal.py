@@ -17,9 +17,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 390, "height": 844}, "locale": "nl-NL"}
 
 
-def test_patient_signs_in_to_the_branded_portal(
-    live_server, platform_app, page: Page, output_path
-):
+def test_patient_signs_in_to_the_branded_portal(live_server, platform_app, page: Page, output_path):
     with platform_app.app_context():
         seed_demo()
     page.goto(f"{live_server}/t/delinde/login")
