@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pelvicoach.platform import (
     api,
     auth,
+    database,
     errors,
     health,
     i18n,
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     logs.init_app(app)  # first: every later hook may reject a request, and that gets logged too
     inputs.init_app(app)  # next: no later hook (CSRF, rate limits, tenancy) meets bad input
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(files("pelvicoach.migrations")))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -160,7 +160,7 @@ def _pending_key() -> str:
     if current_user.is_authenticated:
         return f"second-step:user:{current_user.id}"
     uid = session.get("pending_login", {}).get("uid")
-    return f"second-step:user:{uid}" if uid else f"second-step:ip:{request.remote_addr}"
+    return f"second-step:user:{uid}" if uid else f"second-step:ip:{_client_key()}"
 
 
 def _refused(verdict: throttle.Verdict, form: LoginForm):
@@ -229,8 +229,12 @@ def _finish_login(user: User, method: str) -> str:
     return home_for(user)
 
 
+def _client_key() -> str:
+    return throttle.client_key(request.remote_addr)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(IP_LIMIT, methods=["POST"])
+@limiter.limit(IP_LIMIT, methods=["POST"], key_func=_client_key)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -372,7 +376,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"], key_func=_client_key)
 @limiter.limit("3 per hour", methods=["POST"], key_func=_reset_key)
 def forgot_password():
     form = ForgotForm()
@@ -396,7 +400,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"], key_func=_client_key)
 def reset_password(token: str):
     user = password_reset.user_for_token(_tenant_id(), token)
     if user is None:  # unknown, used, expired, or another site's: all "not found"

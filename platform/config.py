@@ -20,6 +20,8 @@ from redis.connection import parse_url as parse_redis_url
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from pelvicoach.platform.database import engine_options
+
 PREFIX = "PELVICOACH_"
 MODES = ("production", "development", "demo", "test")
 LOCALES = ("nl", "en")
@@ -103,13 +105,6 @@ class Settings:
             "TESTING": self.mode == "test",
             **{f"MAIL_{key.upper()}": value for key, value in self.mail.items()},
         }
-
-
-def engine_options(database_url: str) -> dict[str, Any]:
-    """Pool settings that suit each backend: pre-ping for servers, none for the SQLite file."""
-    if make_url(database_url).get_backend_name() == "sqlite":
-        return {}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800}
 
 
 def _database_url(value: str, variable: str) -> str:

@@ -30,12 +30,23 @@ def healthz():
     return jsonify(status="ok")
 
 
+# A role may give itself defaults (read-only transactions, a tiny statement timeout): SQL
+# injected once would then break every later connection. Nothing may be set there.
+OWN_ROLE_SETTINGS = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole"
+    " WHERE r.rolname = current_user AND s.setdatabase IN"
+    " (0, (SELECT oid FROM pg_database WHERE datname = current_database())))"
+)
+
+
 def _role_problem() -> str | None:
     """What keeps this process's database role from serving it safely, if anything."""
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     if db.session.scalar(text("SELECT pelvicoach_tenant()")) is None:
         return "the tenant binding does not verify (run `db upgrade` with this secret key)"
+    if db.session.scalar(OWN_ROLE_SETTINGS):
+        return "the role has settings of its own (ALTER ROLE ... SET): remove them"
     web = not current_app.config["PLATFORM_PROCESS"]
     production = current_app.config["PELVICOACH_MODE"] == "production"
     if web and production and may_cross_tenants(db.session.connection()):

@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, ForeignKey, String, select, update
@@ -53,9 +54,14 @@ def request_reset(tenant_id: int | None, email: str, link_template: str, site_na
 
 
 def send_reset_link(
-    tenant_id: int | None, email: str, link_template: str, site_name: str, asked: dict[str, Any]
+    tenant_id: int | None,
+    email: str,
+    link_template: str,
+    site_name: str,
+    asked: dict[str, Any] | None = None,  # absent in jobs queued before it was added
 ) -> None:
     """Job: mail a reset link if the address has an active account here."""
+    asked = asked or {"locale": current_app.config["BABEL_DEFAULT_LOCALE"], "ip": None}
     user = find_user(tenant_id, email)
     if user is None or not user.active:
         return
@@ -87,7 +93,7 @@ def send_reset_link(
         object_type="user",
         object_id=str(user.id),
         actor_id=user.id,
-        origin=(asked["ip"], asked["request_id"]),
+        origin=(asked["ip"], asked.get("request_id")),
     )
 
 

@@ -47,6 +47,8 @@ APPEND_ONLY = frozenset({"audit_events"})
 NO_DELETE = frozenset({"audit_heads", "tenants"})
 # Owner-defined functions the roles may call, each returning only what its caller needs.
 FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()")
+# What a tenant may change of its own directory row: its settings, not its slug or status.
+TENANT_SETTINGS = ("brand_color", "logo_path", "clinicians_see_all_patients")
 
 
 def tenant_tables(connection: Connection) -> dict[str, bool]:
@@ -92,6 +94,8 @@ def sync(
     policy and write the tenant directory."""
     if app_role is not None and app_role == platform_role:
         raise ValueError("the app role must not be the platform role")
+    if connection.scalar(text("SELECT to_regprocedure('pelvicoach_tenant()')")) is None:
+        return  # a schema from before 0003 (downgraded): its own policies stay as they are
     _store_binding_key(connection, binding_key)
     owner = connection.exec_driver_sql("SELECT current_user").scalar_one()
     quote = connection.dialect.identifier_preparer.quote
@@ -125,6 +129,10 @@ def sync(
             "platform_directory",
         )
         _platform_policy(run, "tenants", platform)
+    # No temporary objects for anyone: a temporary table or view of the same name would shadow
+    # a real one for the next request on the same pooled connection.
+    database = quote(connection.exec_driver_sql("SELECT current_database()").scalar_one())
+    run(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")
     if app_role:
         _grant(connection, app_role, writes_directory=False)
     if platform_role:
@@ -165,12 +173,15 @@ def _grant(connection: Connection, role: str, *, writes_directory: bool) -> None
     quoted = connection.dialect.identifier_preparer.quote(role)
     run = connection.exec_driver_sql
     run(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+    database = connection.exec_driver_sql("SELECT current_database()").scalar_one()
+    run(f"REVOKE TEMPORARY ON DATABASE {connection.dialect.identifier_preparer.quote(database)}"
+        f" FROM {quoted}")  # fmt: skip
     for table in all_tables(connection):
         run(f'REVOKE ALL ON "{table}" FROM {quoted}')
         if table == "alembic_version":
             rights = "SELECT"
         elif table == "tenants" and not writes_directory:
-            rights = "SELECT, UPDATE"  # its own settings
+            rights = f"SELECT, UPDATE ({', '.join(TENANT_SETTINGS)})"
         elif table in APPEND_ONLY:
             rights = "SELECT, INSERT"
         elif table in NO_DELETE:

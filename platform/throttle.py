@@ -7,7 +7,9 @@ count. Counters live in the rate limiter's storage (Redis when configured, with 
 increments) and fall back to this process's memory while it is unreachable.
 
 Against one account, a client gets a few free tries, then ever longer waits: the limits of
-`PER_CLIENT` stack. A client is an IPv4 address or an IPv6 /64 (one machine's usual share).
+`PER_CLIENT` stack. A client is an IPv4 address or an IPv6 /64 (one machine's usual share);
+its network (an IPv4 /24, an IPv6 /48) gets more, but bounded, so an attacker cannot multiply
+tries by changing addresses within it.
 The account itself is paused for everyone only after many failures from many networks (IPv4
 /24s, IPv6 /48s) within an hour, and its owner is told by e-mail; even then a browser that
 signed in to it before (a known device) still gets its own tries.
@@ -15,6 +17,8 @@ signed in to it before (a known device) still gets its own tries.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import logging
 import math
@@ -23,18 +27,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from flask import current_app
 from limits import RateLimitItem, RateLimitItemPerHour, parse_many
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from pelvicoach.platform.accounts import normalise_email
 from pelvicoach.platform.extensions import limiter
-from pelvicoach.platform.tokens import digest
 
 log = logging.getLogger(__name__)
 
-# Tries per account from one client: 5 in 15 minutes, 10 in an hour, 20 in a day.
+# Tries per account from one client: 5 in 15 minutes, 10 in an hour, 20 in a day; and from one
+# network (many clients of one attacker), more, but not without end.
 PER_CLIENT = parse_many("5 per 15 minutes; 10 per hour; 20 per day")
+PER_NETWORK = parse_many("20 per 15 minutes; 40 per hour; 100 per day")
 # Failures against one account within an hour, and from how many networks, before the account
 # is paused for everyone but its known devices.
 LOCK_AFTER_FAILURES = 50
@@ -57,8 +63,11 @@ class Verdict:
 
 
 def account_key(tenant_id: int | None, email: str) -> str:
-    """Counts follow the address typed, known or not, so they reveal nothing."""
-    return f"{tenant_id or 'platform'}:{digest(normalise_email(email))[:24]}"
+    """Counts follow the address typed, known or not, so they reveal nothing; keyed with the
+    app's secret, so neither the counters nor a known-device cookie tell which address."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    mac = hmac.new(secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    return f"{tenant_id or 'platform'}:{mac[:24]}"
 
 
 def client_key(address: str | None) -> str:
@@ -66,8 +75,8 @@ def client_key(address: str | None) -> str:
     return _network(address, 32, 64)
 
 
-def _network_key(address: str | None) -> str:
-    """The network counted towards a pause: an IPv4 /24 or an IPv6 /48."""
+def network_key(address: str | None) -> str:
+    """The network of a client: an IPv4 /24 or an IPv6 /48."""
     return _network(address, 24, 48)
 
 
@@ -76,6 +85,8 @@ def _network(address: str | None, v4_prefix: int, v6_prefix: int) -> str:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return address or "-"
+    if ip.version == 6 and ip.ipv4_mapped:  # ::ffff:a.b.c.d from a dual-stack listener
+        ip = ip.ipv4_mapped
     prefix = v4_prefix if ip.version == 4 else v6_prefix
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
@@ -102,10 +113,12 @@ def _before_attempt(
     if storage.get(lock) > 0 and not known_device:
         return Verdict(False, _seconds_left(storage, lock), True, _first(storage, lock, client))
     window = MovingWindowRateLimiter(storage)
-    for item in PER_CLIENT:
-        if not window.hit(item, "throttle:client", account, client):
-            wait = window.get_window_stats(item, "throttle:client", account, client).reset_time
-            refused = f"throttle:refused:{account}:{item}"
+    limits = [(item, "throttle:client", client) for item in PER_CLIENT]
+    limits += [(item, "throttle:network", network_key(address)) for item in PER_NETWORK]
+    for item, kind, who in limits:
+        if not window.hit(item, kind, account, who):
+            wait = window.get_window_stats(item, kind, account, who).reset_time
+            refused = f"throttle:refused:{account}:{kind}:{item}"
             return Verdict(False, _until(wait), False, _first(storage, refused, client))
     return Verdict(True)
 
@@ -131,7 +144,7 @@ def _failed(storage: Storage, account: str, address: str | None) -> bool:
     window = MovingWindowRateLimiter(storage)
     epoch = str(storage.get(f"throttle:epoch:{account}"))
     many_failures = _reached(window, _FAILURES, "throttle:failures", account, epoch)
-    network = f"throttle:seen:{account}:{epoch}:{_network_key(address)}"
+    network = f"throttle:seen:{account}:{epoch}:{network_key(address)}"
     if storage.incr(network, FAILURE_WINDOW) == 1:  # the first failure from this network
         many_networks = _reached(window, _NETWORKS, "throttle:networks", account, epoch)
     else:

@@ -6,11 +6,12 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.tenants.models import Tenant
 
 
-def rename_tenant(tenant_id: int, name: str) -> str:
+def recolour_tenant(tenant_id: int, colour: str) -> str:
+    """A change a tenant's own context may make (its settings)."""
     tenant = db.session.get(Tenant, tenant_id)
-    tenant.name = name
+    tenant.brand_color = colour
     db.session.commit()
-    return name
+    return colour
 
 
 def count_call(value: str) -> None:

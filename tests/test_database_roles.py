@@ -158,31 +158,25 @@ def test_the_platform_context_of_the_web_role_sees_the_directory_only(
 
 def test_the_web_role_cannot_write_the_tenant_directory(two_tenants, web_connection, key):
     _linde, horizon = two_tenants
-    new_tenant = text(
-        "INSERT INTO tenants (slug, name, kind, status, brand_color, created_at,"
-        " clinicians_see_all_patients) VALUES ('x', 'X', 'practice', 'active', '#000000', now(),"
-        " false)"
-    )
     with web_connection.begin():
         bind(web_connection, None, key)
-        for statement in (
-            "UPDATE tenants SET status = 'suspended'",
-            "DELETE FROM tenant_domains",
-            "UPDATE tenant_domains SET domain = 'evil.example'",
-        ):
+        for statement in ("DELETE FROM tenant_domains", "UPDATE tenant_domains SET domain = 'x'"):
             assert web_connection.execute(text(statement)).rowcount == 0, statement
-    with web_connection.begin():
-        bind(web_connection, None, key)
-        with pytest.raises(DBAPIError, match="permission denied"):
-            web_connection.execute(new_tenant)
+    for statement in (
+        "UPDATE tenants SET status = 'suspended'",
+        "UPDATE tenants SET slug = 'taken-over', name = 'Taken over'",
+        "INSERT INTO tenants (slug, name, kind) VALUES ('x', 'X', 'practice')",
+        "DELETE FROM audit_heads",
+    ):
+        for tenant_id in (None, horizon.id):
+            with web_connection.begin():
+                bind(web_connection, tenant_id, key)
+                with pytest.raises(DBAPIError, match="permission denied"):
+                    web_connection.execute(text(statement))
     with web_connection.begin():
         bind(web_connection, horizon.id, key)
-        renamed = web_connection.execute(text("UPDATE tenants SET name = 'Horizon Zorg'"))
-        assert renamed.rowcount == 1  # its own settings, and nothing else
-    with web_connection.begin():
-        bind(web_connection, horizon.id, key)
-        with pytest.raises(DBAPIError, match="permission denied"):
-            web_connection.execute(text("DELETE FROM audit_heads"))
+        changed = web_connection.execute(text("UPDATE tenants SET brand_color = '#123456'"))
+        assert changed.rowcount == 1  # its own settings, and nothing else
 
 
 def test_the_web_role_cannot_become_another_role(
@@ -242,3 +236,43 @@ def test_platform_commands_refuse_the_web_role(make_app, db, database_url):
         assert result.exit_code != 0
         assert "cannot do cross-tenant work" in result.output
         assert "PELVICOACH_PLATFORM_DATABASE_URL" in result.output
+
+
+def test_a_pooled_connection_goes_back_clean(app, db, database_url):
+    """What SQL injected into one request might leave in its database session, for the next
+    request on the same connection: none of it survives, and temporary objects are refused."""
+    from pelvicoach.platform.extensions import db as database
+
+    with app.app_context():
+        engine = database.engine
+        with engine.connect() as connection:
+            with pytest.raises(DBAPIError, match="permission denied"):
+                connection.execute(text("CREATE TEMPORARY VIEW users AS SELECT 1 AS id"))
+            connection.rollback()
+            connection.execute(text("SELECT set_config('search_path', 'pg_catalog', false)"))
+            connection.execute(text("PREPARE planted AS SELECT 1"))
+            connection.commit()
+            pid = connection.connection.dbapi_connection.info.backend_pid
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection.info.backend_pid == pid  # the same
+            assert connection.execute(text("SHOW search_path")).scalar() == '"$user", public'
+            prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements"))
+            assert prepared.scalar() == 0
+
+
+def test_a_web_role_with_settings_of_its_own_is_not_ready(make_app, db, owner_engine):
+    web = make_app()
+    with owner_engine.connect() as owner:
+        database_name = owner.exec_driver_sql("SELECT current_database()").scalar_one()
+        role = make_url(web.config["SQLALCHEMY_DATABASE_URI"]).username
+        owner.exec_driver_sql(
+            f'ALTER ROLE "{role}" IN DATABASE "{database_name}" SET work_mem = \'8MB\''
+        )
+        owner.commit()
+        try:
+            response = make_app().test_client().get("/readyz")
+        finally:
+            owner.exec_driver_sql(f'ALTER ROLE "{role}" IN DATABASE "{database_name}" RESET ALL')
+            owner.commit()
+    assert response.status_code == 503
+    assert "settings of its own" in response.json["reason"]

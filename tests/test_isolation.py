@@ -194,7 +194,7 @@ def test_role_assignments_and_tenants_are_guarded_too(two_tenants, app_connectio
         assert set(roles) == {horizon.id}
         assert app_connection.execute(text("SELECT count(*) FROM user_roles")).scalar() == 2
         changed = app_connection.execute(
-            text("UPDATE tenants SET name = 'taken over' WHERE id = :id"), {"id": linde.id}
+            text("UPDATE tenants SET brand_color = '#000000' WHERE id = :id"), {"id": linde.id}
         )
         assert changed.rowcount == 0
     with app_connection.begin(), pytest.raises(DBAPIError, match="permission denied"):

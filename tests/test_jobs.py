@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from jobs_fixtures import rename_tenant
+from jobs_fixtures import recolour_tenant
 from rq import Queue, SimpleWorker
 
 from pelvicoach.platform.extensions import db as database
@@ -14,13 +14,13 @@ from pelvicoach.tenants.models import Tenant
 
 def test_a_job_goes_through_redis_and_a_worker(app, db, make_tenant):
     tenant = make_tenant("linde")
-    job = enqueue(rename_tenant, tenant.id, "Nieuwe Naam", job_id=f"rename-{tenant.id}")
-    assert job.id == f"rename-{tenant.id}"
-    assert database.session.get(Tenant, tenant.id).name != "Nieuwe Naam"  # not run yet
+    job = enqueue(recolour_tenant, tenant.id, "#123456", job_id=f"recolour-{tenant.id}")
+    assert job.id == f"recolour-{tenant.id}"
+    assert database.session.get(Tenant, tenant.id).brand_color != "#123456"  # not run yet
     connection = redis_connection()
     SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
     database.session.expire_all()
-    assert database.session.get(Tenant, tenant.id).name == "Nieuwe Naam"
+    assert database.session.get(Tenant, tenant.id).brand_color == "#123456"
     assert job.get_status(refresh=True) == "finished"
 
 
@@ -28,11 +28,11 @@ def test_without_redis_jobs_run_in_process(make_app, db, make_tenant):
     tenant = make_tenant("inproc")
     app = make_app(REDIS_URL=None)
     with app.app_context(), tenant_context(tenant.id, database.session):
-        assert enqueue(rename_tenant, tenant.id, "Direct") == "Direct"
+        assert enqueue(recolour_tenant, tenant.id, "#654321") == "#654321"
     database.session.expire_all()
-    assert database.session.get(Tenant, tenant.id).name == "Direct"
+    assert database.session.get(Tenant, tenant.id).brand_color == "#654321"
 
 
 def test_unknown_queue_is_refused(app):
     with app.app_context(), pytest.raises(ValueError, match="unknown queue"):
-        enqueue(rename_tenant, 1, "x", queue="urgent")
+        enqueue(recolour_tenant, 1, "x", queue="urgent")

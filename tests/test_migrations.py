@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
 
 from pelvicoach.platform.extensions import db as database
 
@@ -27,3 +33,36 @@ def test_migrations_build_the_sqlite_demo_database(make_app, tmp_path):
         with database.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, database.metadata) == []
+
+
+@pytest.fixture
+def database_of_its_own(owner_url: str, database_url: str) -> Iterator[str]:
+    """A database owned by a role that is no superuser, as `deploy/postgres/init.sql` makes it;
+    yields that owner's URL."""
+    server = make_url(owner_url)
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    owner = f"pelvicoach_owner_{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
+    name = f"{server.database}_owned"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)).fetchone():
+            admin.execute(f'CREATE ROLE "{owner}" LOGIN NOSUPERUSER NOBYPASSRLS')
+        admin.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
+    yield server.set(username=owner, database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_non_superuser_owner_migrates_up_down_and_up_again(make_app, database_of_its_own):
+    url = make_url(database_of_its_own)
+    web_url = url.set(username=os.environ["PELVICOACH_DATABASE_APP_ROLE"])
+    migrating = make_app(
+        SQLALCHEMY_DATABASE_URI=web_url.render_as_string(hide_password=False),
+        MIGRATION_DATABASE_URL=database_of_its_own,
+    )
+    with migrating.app_context():
+        upgrade()
+        downgrade(revision="0002")
+        upgrade()
+    # The web's role on it: the binding verifies, the role cannot cross tenants, no settings.
+    ready = migrating.test_client().get("/readyz")
+    assert ready.status_code == 200, ready.json

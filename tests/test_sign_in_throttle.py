@@ -201,3 +201,26 @@ def test_with_redis_down_sign_in_is_still_counted(make_app, db, make_tenant, mak
     client.environ_base["REMOTE_ADDR"] = "192.0.2.55"  # a fresh address for this process
     statuses = [_sign_in(client, "sanne@example.nl", "wrong").status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
+
+
+def test_one_network_gets_more_tries_but_not_without_end(app, db, make_tenant, make_patient):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    per_network = throttle.PER_NETWORK[0].amount
+    statuses = [
+        _sign_in(_from(app, f"2001:db8:7:{n:x}::1"), "sanne@example.nl", "wrong").status_code
+        for n in range(per_network + 2)  # every one from a /64 of its own, all in one /48
+    ]
+    assert statuses == [200] * per_network + [429] * 2
+    elsewhere = _from(app, "2001:db8:8::1")
+    assert _sign_in(elsewhere, "sanne@example.nl", PASSWORD).status_code == 302
+
+
+def test_ipv4_clients_seen_through_a_dual_stack_listener_stay_apart(
+    app, db, make_tenant, make_patient
+):
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    guesser = _from(app, "::ffff:192.0.2.1")
+    for _ in range(6):
+        _sign_in(guesser, "sanne@example.nl", "wrong")
+    owner = _from(app, "::ffff:198.51.100.9")
+    assert _sign_in(owner, "sanne@example.nl", PASSWORD).status_code == 302

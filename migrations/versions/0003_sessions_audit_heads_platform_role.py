@@ -13,26 +13,37 @@ Create Date: 2026-11-26 09:37:48.987816
 import sqlalchemy as sa
 from alembic import op
 
+# Counted as the owner across tenants; the caller's own setting is put back before returning.
+# (Not `SET app.cross_tenant` on the function: a non-superuser owner may not fix that one.)
 BACKLOG_FUNCTION = """
 CREATE OR REPLACE FUNCTION pelvicoach_outbox_backlog() RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_temp
-SET app.cross_tenant = 'on'
-AS $$ SELECT count(*) FROM outbox_jobs WHERE done_at IS NULL $$
+AS $$
+DECLARE
+  before text := coalesce(current_setting('app.cross_tenant', true), 'off');
+  waiting bigint;
+BEGIN
+  PERFORM set_config('app.cross_tenant', 'on', true);
+  SELECT count(*) INTO waiting FROM outbox_jobs WHERE done_at IS NULL;
+  PERFORM set_config('app.cross_tenant', before, true);
+  RETURN waiting;
+END
+$$
 """
 # The transaction's tenant for row-level security: the id in `app.tenant` if its MAC (over the
 # tenant and this backend's process id, keyed by what `db upgrade` stores from the app's secret
 # key) verifies; 0 for the platform; NULL otherwise. HMAC-SHA256 from its inner and outer keys.
 TENANT_FUNCTION = """
-CREATE OR REPLACE FUNCTION pelvicoach_tenant() RETURNS integer
+CREATE OR REPLACE FUNCTION pelvicoach_tenant() RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE split_part(s.value, ':', 1) WHEN 'platform' THEN 0
-              ELSE split_part(s.value, ':', 1)::integer END
+              ELSE split_part(s.value, ':', 1)::bigint END
   FROM (SELECT current_setting('app.tenant', true) AS value) s
   CROSS JOIN pelvicoach_private.binding_key k
-  WHERE s.value ~ '^(platform|[1-9][0-9]{0,8}):[0-9a-f]{64}$'
+  WHERE s.value ~ '^(platform|[1-9][0-9]{0,17}):[0-9a-f]{64}$'
     AND split_part(s.value, ':', 2) = encode(sha256(k.outer_key || sha256(k.inner_key
         || convert_to(split_part(s.value, ':', 1) || ':' || pg_backend_pid(), 'UTF8'))), 'hex')
 $$

@@ -1,0 +1,51 @@
+"""How the app holds its database connections: pooled, and handed back clean.
+
+A pooled connection serves one request after another, of different tenants. Whatever a request
+left in its database session (settings, prepared statements, cursors; SQL injected into it
+might plant them to catch the next request's signed tenant binding) is wiped when the
+connection goes back to the pool, and psycopg prepares no statements of its own that a planted
+one could stand in for. Temporary objects are refused to the roles altogether (`rls.sync`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+from pelvicoach.platform.extensions import db
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Pool settings that suit each backend: pre-ping for servers, none for the SQLite file.
+    Statement parameters (signed tenant bindings among them) stay out of error messages."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        return {"hide_parameters": True}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_recycle": 1800,
+        "hide_parameters": True,
+        "connect_args": {"prepare_threshold": None},
+    }
+
+
+def _discard_session_state(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+    if reset_state.terminate_only:
+        return
+    dbapi_connection.rollback()
+    dbapi_connection.autocommit = True  # DISCARD ALL runs outside a transaction only
+    try:
+        dbapi_connection.execute("DISCARD ALL")
+    finally:
+        dbapi_connection.autocommit = False
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine: Engine = db.engine
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "reset", _discard_session_state)
