@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import JSON, DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.extensions import as_utc, db
 from pelvicoach.platform.tenancy import TenantScoped
 from pelvicoach.platform.tokens import digest
 
@@ -76,13 +76,9 @@ def authenticate(tenant_id: int, presented: str) -> ApiKey | None:
     ):
         return None
     now = datetime.now(UTC)
-    if key.last_used_at is None or _aware(key.last_used_at) < now - TOUCH_EVERY:
+    if key.last_used_at is None or as_utc(key.last_used_at) < now - TOUCH_EVERY:
         key.last_used_at = now
     return key
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def revoke(key: ApiKey) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import BIG_ID, db
+from pelvicoach.platform.extensions import BIG_ID, as_utc, db
 from pelvicoach.platform.tenancy import (
     TenantScoped,
     cross_tenant,
@@ -81,13 +81,10 @@ class AuditEvent(TenantScoped, db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
     def compute_hash(self) -> str:
-        occurred = self.occurred_at
-        if occurred.tzinfo is None:  # SQLite hands back naive UTC
-            occurred = occurred.replace(tzinfo=UTC)
         payload = [
             self.tenant_id,
             self.seq,
-            occurred.astimezone(UTC).isoformat(),
+            as_utc(self.occurred_at).astimezone(UTC).isoformat(),
             self.actor_id,
             self.actor_roles,
             self.action,
@@ -150,6 +147,7 @@ def record(
         actor_id = default_actor
     session = db.session
     session.flush()  # the caller's pending rows, under the caller's own tenant guard
+    ip, request_id = origin or request_origin()
     with tenant_context(tenant_id, session):
         seq, prev_hash = _next_link(tenant_id)
         event = AuditEvent(
@@ -161,8 +159,8 @@ def record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            ip=(origin or request_origin())[0],
-            request_id=(origin or request_origin())[1],
+            ip=ip,
+            request_id=request_id,
             detail=detail,
             prev_hash=prev_hash,
         )

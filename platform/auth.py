@@ -7,6 +7,7 @@ anonymous at tenant B. Failure messages never tell whether an address has an acc
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from urllib.parse import urlsplit
@@ -166,7 +167,7 @@ def _pending_key() -> str:
 def _refused(verdict: throttle.Verdict, form: LoginForm):
     """Too many tries: the form again, saying how long to wait, with a 429. The first refusal
     of a client in a window is audited, not every one of a flood."""
-    minutes = max(1, -(-verdict.retry_after // 60))
+    minutes = math.ceil(verdict.retry_after / 60)  # retry_after is at least 1 s
     if verdict.first_refusal:
         audit.record(
             "login.throttled", detail={"locked": verdict.locked, "wait": verdict.retry_after}

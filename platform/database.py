@@ -19,7 +19,7 @@ from pelvicoach.platform.extensions import db
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
-    """Pool settings that suit each backend: pre-ping for servers, none for the SQLite file.
+    """Pool settings that suit each backend: pre-ping for servers, no pool tuning for SQLite.
     Statement parameters (signed tenant bindings among them) stay out of error messages."""
     if make_url(database_url).get_backend_name() == "sqlite":
         return {"hide_parameters": True}

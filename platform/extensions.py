@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -27,6 +29,11 @@ NAMING_CONVENTION = {
 # Ids of tables that grow without bound. SQLite only auto-increments a column declared exactly
 # INTEGER, so the demo gets that; PostgreSQL gets BIGINT.
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime: SQLite hands back naive UTC, PostgreSQL aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):

@@ -132,7 +132,8 @@ def sync(
     # No temporary objects for anyone: a temporary table or view of the same name would shadow
     # a real one for the next request on the same pooled connection.
     database = quote(connection.exec_driver_sql("SELECT current_database()").scalar_one())
-    run(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")
+    for grantee in ("PUBLIC", *(quote(role) for role in (app_role, platform_role) if role)):
+        run(f"REVOKE TEMPORARY ON DATABASE {database} FROM {grantee}")
     if app_role:
         _grant(connection, app_role, writes_directory=False)
     if platform_role:
@@ -173,9 +174,6 @@ def _grant(connection: Connection, role: str, *, writes_directory: bool) -> None
     quoted = connection.dialect.identifier_preparer.quote(role)
     run = connection.exec_driver_sql
     run(f"GRANT USAGE ON SCHEMA public TO {quoted}")
-    database = connection.exec_driver_sql("SELECT current_database()").scalar_one()
-    run(f"REVOKE TEMPORARY ON DATABASE {connection.dialect.identifier_preparer.quote(database)}"
-        f" FROM {quoted}")  # fmt: skip
     for table in all_tables(connection):
         run(f'REVOKE ALL ON "{table}" FROM {quoted}')
         if table == "alembic_version":

@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, delete, or_, select,
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from pelvicoach.platform.accounts import Role, User
-from pelvicoach.platform.extensions import BIG_ID, db
+from pelvicoach.platform.extensions import BIG_ID, as_utc, db
 from pelvicoach.platform.tenancy import (
     ENVIRON_SLUG,
     SLUG_PATTERN,
@@ -98,15 +98,15 @@ def resume(token: str, tenant_id: int | None) -> tuple[User, UserSession] | None
         or session.generation != user.session_token
         or not user.active
         or user.tenant_id != tenant_id
-        or _aware(session.last_seen_at) + idle < now
-        or _aware(session.started_at) + lifetime < now
+        or as_utc(session.last_seen_at) + idle < now
+        or as_utc(session.started_at) + lifetime < now
     ):
         return None
     return user, session
 
 
 def needs_touch(session: UserSession) -> bool:
-    return _aware(session.last_seen_at) + TOUCH_EVERY < datetime.now(UTC)
+    return as_utc(session.last_seen_at) + TOUCH_EVERY < datetime.now(UTC)
 
 
 def touch(session_id: int, tenant_id: int | None) -> None:
@@ -151,11 +151,6 @@ def purge() -> int:
         )
         db.session.commit()
     return result.rowcount
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class TenantCookies(SecureCookieSessionInterface):

@@ -111,7 +111,8 @@ def _before_attempt(
     client = client_key(address)
     lock = f"throttle:lock:{account}"
     if storage.get(lock) > 0 and not known_device:
-        return Verdict(False, _seconds_left(storage, lock), True, _first(storage, lock, client))
+        wait = _until(storage.get_expiry(lock))
+        return Verdict(False, wait, True, _first(storage, lock, client))
     window = MovingWindowRateLimiter(storage)
     limits = [(item, "throttle:client", client) for item in PER_CLIENT]
     limits += [(item, "throttle:network", network_key(address)) for item in PER_NETWORK]
@@ -174,10 +175,6 @@ def unlock(account: str) -> None:
 def _first(storage: Storage, key: str, client: str) -> bool:
     """Whether this is the first refusal of `client` under `key` (for one audit row each)."""
     return storage.incr(f"{key}:{client}", FAILURE_WINDOW) == 1
-
-
-def _seconds_left(storage: Storage, key: str) -> int:
-    return _until(storage.get_expiry(key))
 
 
 def _until(moment: float) -> int:
