@@ -50,12 +50,19 @@ def require_role(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
-def require_access(obj: Any) -> Any:
-    """Return `obj` if the current user may see it; 404 for missing or foreign objects."""
+def decide(obj: Any) -> Decision:
+    """What the current user may do with `obj`: missing or foreign objects are hidden, the rest
+    is up to the policy registered for its type (no policy: allowed)."""
     if obj is None or getattr(obj, "tenant_id", None) != current_tenant_id():
-        abort(404)
+        return Decision.HIDE
     policy = _policies.get(type(obj))
-    decision = policy(current_user, obj) if policy else Decision.ALLOW
+    return policy(current_user, obj) if policy else Decision.ALLOW
+
+
+def require_access(obj: Any) -> Any:
+    """Return `obj` if the current user may see it; 404 for missing or foreign objects, 403 for
+    what her role or caseload does not cover."""
+    decision = decide(obj)
     if decision is Decision.HIDE:
         abort(404)
     if decision is Decision.FORBID:

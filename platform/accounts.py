@@ -14,7 +14,6 @@ from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -25,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import PlatformOrTenantScoped
+from pelvicoach.platform.extensions import db, enum_column
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped, same_tenant
 
 
 class Role(StrEnum):
@@ -142,17 +141,11 @@ def hash_password(password: str) -> str:
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (
-        CheckConstraint(
-            "role IN ('operator', 'admin', 'enrolment', 'clinician', 'analyst', 'patient')",
-            name="role",
-        ),
-    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 
@@ -188,8 +181,11 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(tenant_id: int | None, email: str) -> User | None:
-    in_tenant = User.tenant_id.is_(None) if tenant_id is None else User.tenant_id == tenant_id
-    return db.session.scalar(select(User).where(in_tenant, User.email == normalise_email(email)))
+    return db.session.scalar(
+        select(User).where(
+            same_tenant(User.tenant_id, tenant_id), User.email == normalise_email(email)
+        )
+    )
 
 
 def authenticate(tenant_id: int | None, email: str, password: str) -> User | None:

@@ -1,8 +1,9 @@
 """The JSON API under `/api/v1/` of a tenant's site: key auth with scopes, marshmallow schemas,
 RFC 9457 problem details, and an OpenAPI 3 document built from the routes' own declarations.
 
-Packages add routes with `@bp.route` and describe them with `@operation(...)`; the app factory
-registers the blueprint after every package has added its routes.
+Each package makes its own blueprint with `api_blueprint(name)`, adds routes described with
+`@operation(...)` and registers it in its `init_app`; the document is built from the URL map,
+so the order in which packages register does not matter.
 """
 
 from __future__ import annotations
@@ -24,8 +25,16 @@ from pelvicoach.platform.tenancy import require_tenant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # key-authenticated, no cookies
+URL_PREFIX = "/api/v1"
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint for a package's API routes: under /api/v1, without CSRF (key-authenticated,
+    no cookies), invalid bodies answered as 422 problem details."""
+    blueprint = Blueprint(name, import_name, url_prefix=URL_PREFIX)
+    csrf.exempt(blueprint)
+    blueprint.register_error_handler(ValidationError, _validation_error)
+    return blueprint
 
 
 @dataclass
@@ -115,7 +124,6 @@ def audit_call(action: str, object_type: str | None = None, object_id: str | Non
     )
 
 
-@bp.errorhandler(ValidationError)
 def _validation_error(error: ValidationError) -> Response:
     db.session.rollback()
     return problem(
@@ -205,6 +213,9 @@ HTTP_REASONS = {
     422: "Invalid request body",
     429: "Too many requests",
 }
+
+
+bp = api_blueprint("api", __name__)
 
 
 @bp.get("/openapi.json")

@@ -61,9 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     app.register_blueprint(operator.bp)
     for command in COMMANDS:
         app.cli.add_command(command)
+    api.init_app(app)
     tenants.init_app(app)
     programs.init_app(app)
-    api.init_app(app)  # last: every package has added its routes by now
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -37,11 +37,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import BIG_ID, as_utc, db
+from pelvicoach.platform.extensions import BigId, as_utc, db
 from pelvicoach.platform.tenancy import (
     TenantScoped,
     cross_tenant,
     current_tenant_id,
+    same_tenant,
     tenant_context,
 )
 
@@ -63,7 +64,7 @@ class AuditEvent(TenantScoped, db.Model):
         Index("ix_audit_events_tenant_id_object", "tenant_id", "object_type", "object_id"),
     )
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    id: Mapped[BigId]
     tenant_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("tenants.id", ondelete="RESTRICT")
     )
@@ -201,12 +202,6 @@ def _next_link(tenant_id: int | None) -> tuple[int, str]:
     return taken.seq, taken.hash
 
 
-def _same_chain(tenant_id: int | None):
-    if tenant_id is None:
-        return AuditEvent.tenant_id.is_(None)
-    return AuditEvent.tenant_id == tenant_id
-
-
 @dataclass(frozen=True)
 class Problem:
     tenant_id: int | None
@@ -225,7 +220,7 @@ def verify() -> Iterator[Problem]:
             expected_seq, prev_hash = 1, GENESIS
             rows = session.scalars(
                 select(AuditEvent)
-                .where(_same_chain(tenant_id))
+                .where(same_tenant(AuditEvent.tenant_id, tenant_id))
                 .order_by(AuditEvent.seq)
                 .execution_options(yield_per=1000)
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum as PyEnum
+from typing import Annotated
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -13,8 +15,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
-from sqlalchemy import BigInteger, Integer, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, Enum, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 # Deterministic constraint names keep Alembic autogenerate and SQLite batch migrations stable.
 NAMING_CONVENTION = {
@@ -29,6 +31,22 @@ NAMING_CONVENTION = {
 # Ids of tables that grow without bound. SQLite only auto-increments a column declared exactly
 # INTEGER, so the demo gets that; PostgreSQL gets BIGINT.
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+# The primary key of such a table: `id: Mapped[BigId]`.
+BigId = Annotated[int, mapped_column(BIG_ID, primary_key=True)]
+
+
+def enum_column(enum: type[PyEnum], name: str, length: int = 16) -> Enum:
+    """A string column holding `enum`'s values, checked by a named CHECK constraint: readable
+    in SQL and in exports, portable to SQLite, and no PostgreSQL type to alter when it grows."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -25,6 +25,12 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str | None:
+    """The tenant's zone on its pages; the platform's default (BABEL_DEFAULT_TIMEZONE) elsewhere."""
+    tenant = g.get("tenant") if has_request_context() else None
+    return getattr(tenant, "time_zone", None)
+
+
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(LOCALES=LOCALES, get_locale=get_locale)

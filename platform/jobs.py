@@ -23,6 +23,11 @@ RETRY_INTERVALS = [10, 60, 300]
 log = logging.getLogger(__name__)
 
 
+def retry_policy() -> Retry:
+    """Every job is idempotent, so a failed one is tried again a few times, further apart."""
+    return Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+
+
 def redis_connection() -> Redis | None:
     """The app's shared Redis client, or None when jobs run in-process."""
     return current_app.extensions.get("pelvicoach.redis")
@@ -46,7 +51,7 @@ def enqueue(
         func,
         *args,
         job_id=job_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        retry=retry_policy(),
         **kwargs,
     )
 

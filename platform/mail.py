@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform import outbox
-from pelvicoach.platform.extensions import BIG_ID, db
+from pelvicoach.platform.extensions import BigId, db
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 class OutgoingMail(PlatformOrTenantScoped, db.Model):
     __tablename__ = "outgoing_mails"
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    id: Mapped[BigId]
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)

@@ -20,12 +20,12 @@ from typing import Any
 
 from flask import Flask, g, has_request_context
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 from sqlalchemy import JSON, DateTime, Index, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import BIG_ID, db
-from pelvicoach.platform.jobs import QUEUES, RETRY_INTERVALS, after_response, redis_connection
+from pelvicoach.platform.extensions import BigId, db
+from pelvicoach.platform.jobs import QUEUES, after_response, redis_connection, retry_policy
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, tenant_context
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class OutboxJob(PlatformOrTenantScoped, db.Model):
     __tablename__ = "outbox_jobs"
     __table_args__ = (Index("ix_outbox_jobs_pending", "done_at", "relayed_at"),)
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    id: Mapped[BigId]
     job_id: Mapped[str] = mapped_column(String(128), unique=True)
     queue: Mapped[str] = mapped_column(String(16))
     func: Mapped[str] = mapped_column(String(128))
@@ -203,7 +203,7 @@ def relay_jobs(jobs: list[tuple[int, int | None]]) -> int:
                     outbox_id,
                     tenant_id,
                     job_id=row.job_id,
-                    retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                    retry=retry_policy(),
                 )
             except RedisError as exc:
                 log.warning("outbox: Redis unavailable, jobs wait in the table: %s", exc)

@@ -16,7 +16,7 @@ from pelvicoach.platform import audit, outbox
 from pelvicoach.platform.accounts import User, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.mail import queue_mail
-from pelvicoach.platform.tenancy import PlatformOrTenantScoped
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped, same_tenant
 from pelvicoach.platform.tokens import digest
 
 VALID_FOR = timedelta(hours=1)
@@ -103,14 +103,9 @@ def user_for_token(tenant_id: int | None, token: str) -> User | None:
 
 
 def _valid(tenant_id: int | None, token: str) -> PasswordResetToken | None:
-    in_tenant = (
-        PasswordResetToken.tenant_id.is_(None)
-        if tenant_id is None
-        else PasswordResetToken.tenant_id == tenant_id
-    )
     return db.session.scalar(
         select(PasswordResetToken).where(
-            in_tenant,
+            same_tenant(PasswordResetToken.tenant_id, tenant_id),
             PasswordResetToken.token_hash == digest(token),
             PasswordResetToken.used_at.is_(None),
             PasswordResetToken.expires_at > datetime.now(UTC),

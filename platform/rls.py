@@ -43,12 +43,15 @@ DIRECTORY = frozenset({"tenant_domains"})
 CHILD_TABLES = {"user_roles": ("users", "user_id")}
 # Append-only: the app may add and read audit rows, never change or remove them; a chain's
 # head moves forward but is never removed.
-APPEND_ONLY = frozenset({"audit_events"})
+# Published program versions are never changed either: a change is a new version.
+APPEND_ONLY = frozenset({"audit_events", "program_versions"})
+# Shared, tenant-less caches that only platform processes (the job workers) fill.
+PLATFORM_WRITES = frozenset({"audio_clips"})
 NO_DELETE = frozenset({"audit_heads", "tenants"})
 # Owner-defined functions the roles may call, each returning only what its caller needs.
 FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()")
 # What a tenant may change of its own directory row: its settings, not its slug or status.
-TENANT_SETTINGS = ("brand_color", "logo_path", "clinicians_see_all_patients")
+TENANT_SETTINGS = ("brand_color", "logo_path", "clinicians_see_all_patients", "time_zone")
 
 
 def tenant_tables(connection: Connection) -> dict[str, bool]:
@@ -180,6 +183,8 @@ def _grant(connection: Connection, role: str, *, writes_directory: bool) -> None
             rights = "SELECT"
         elif table == "tenants" and not writes_directory:
             rights = f"SELECT, UPDATE ({', '.join(TENANT_SETTINGS)})"
+        elif table in PLATFORM_WRITES:
+            rights = "SELECT, INSERT, DELETE" if writes_directory else "SELECT"
         elif table in APPEND_ONLY:
             rights = "SELECT, INSERT"
         elif table in NO_DELETE:

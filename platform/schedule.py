@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue
 from sqlalchemy import delete, or_
 
 from pelvicoach.platform import audit, outbox, sessions
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.jobs import RETRY_INTERVALS
+from pelvicoach.platform.jobs import retry_policy
 from pelvicoach.platform.password_reset import PasswordResetToken
 from pelvicoach.platform.tenancy import cross_tenant
 
@@ -83,7 +83,7 @@ def tick(connection: Redis, now: float | None = None) -> list[str]:
         Queue(periodic.queue, connection=connection).enqueue(
             periodic.func,
             job_id=job_id,
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            retry=retry_policy(),
             result_ttl=max(periodic.every * 2, 600),
         )
         queued.append(job_id)

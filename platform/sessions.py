@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, delete, or_, select,
 from sqlalchemy.orm import Mapped, joinedload, mapped_column
 
 from pelvicoach.platform.accounts import Role, User
-from pelvicoach.platform.extensions import BIG_ID, as_utc, db
+from pelvicoach.platform.extensions import BigId, as_utc, db
 from pelvicoach.platform.tenancy import (
     ENVIRON_SLUG,
     SLUG_PATTERN,
@@ -42,7 +42,7 @@ class UserSession(PlatformOrTenantScoped, db.Model):
         Index("ix_user_sessions_last_seen_at", "last_seen_at"),
     )
 
-    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    id: Mapped[BigId]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # The cookie holds the token; only its hash is kept, so a copy of this table signs no one in.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

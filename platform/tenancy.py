@@ -97,6 +97,11 @@ class PlatformOrTenantScoped(TenantScoped):
     )
 
 
+def same_tenant(column: Any, tenant_id: int | None) -> Any:
+    """`column` names this tenant, or no tenant at all (the platform's own rows) when None."""
+    return column.is_(None) if tenant_id is None else column == tenant_id
+
+
 def current_tenant_id() -> int | None:
     return _tenant_id.get()
 

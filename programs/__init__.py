@@ -1,4 +1,6 @@
-"""The program: content and rules, the patient portal and the clinician views."""
+"""The program: content and its versions, enrolment, intake, the patient portal and the
+clinician views. Feature packages hold models and services; `portal`, `clinician` and `api`
+hold the blueprints, and no feature package imports them."""
 
 from __future__ import annotations
 
@@ -7,18 +9,20 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from pelvicoach.platform.access import register_policy
-    from pelvicoach.programs import (
-        api,  # noqa: F401 (adds its routes to the API blueprint)
-        clinician,
-        demo,
-        seed,
-        services,
-        views,
-    )
-    from pelvicoach.programs.models import Patient
+    from pelvicoach.programs import api, demo, seed
+    from pelvicoach.programs.audio import models as _audio  # noqa: F401 (tables)
+    from pelvicoach.programs.care.services import patient_policy
+    from pelvicoach.programs.clinician.views import bp as clinician
+    from pelvicoach.programs.configuration.cli import program_command
+    from pelvicoach.programs.enrolment.models import Patient
+    from pelvicoach.programs.information import models as _information  # noqa: F401
+    from pelvicoach.programs.intake import models as _intake  # noqa: F401
+    from pelvicoach.programs.portal import bp as portal
 
-    register_policy(Patient, services.patient_policy)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(clinician.bp)
+    register_policy(Patient, patient_policy)
+    app.register_blueprint(portal)
+    app.register_blueprint(clinician)
+    app.register_blueprint(api.bp)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(seed.seed_command)
+    app.cli.add_command(program_command)

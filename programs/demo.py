@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime, timedelta
+from importlib.resources import files
+from typing import Any
 
 import click
 from flask import current_app
@@ -12,7 +15,10 @@ from flask_migrate import upgrade
 from pelvicoach.platform.accounts import Role, create_user, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import tenant_context
-from pelvicoach.programs.models import Cohort, Patient, Phase
+from pelvicoach.programs.configuration.services import publish, version_for
+from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
+from pelvicoach.programs.intake import services as intakes
+from pelvicoach.tenants.care_providers import add_provider
 from pelvicoach.tenants.models import Tenant
 from pelvicoach.tenants.services import create_tenant, get_by_slug
 
@@ -33,10 +39,12 @@ DEMO_TENANTS = [
             ("analist", "Sophie Bakker", [Role.ANALYST]),
             ("fysio", "Marloes Jansen", [Role.CLINICIAN]),
         ],
+        "program": None,  # the default program, published as its version 1
         "patients": [
             ("sanne", "Sanne Visser", Phase.INFORMATION, 3),
             ("fatima", "Fatima El Amrani", Phase.AWARENESS, 8),
             ("lotte", "Lotte de Boer", Phase.TRAINING, 20),
+            ("marieke", "Marieke Vos", Phase.INFORMATION, None),
         ],
     },
     {
@@ -49,6 +57,7 @@ DEMO_TENANTS = [
             ("praktijk", "Anouk Smit", [Role.ADMIN, Role.CLINICIAN]),
             ("inschrijving", "Eva Mulder", [Role.ENROLMENT]),
         ],
+        "program": "delinde-program.toml",  # a text of its own and gentler first levels
         "patients": [
             ("noor", "Noor Hendriks", Phase.INTAKE, 10),
             ("julia", "Julia Peters", Phase.TRAINING, 14),
@@ -56,6 +65,56 @@ DEMO_TENANTS = [
         ],
     },
 ]
+
+
+# Completed intakes, so each demo account shows one outcome (answers as she would give them).
+_CLEAR = {"control_feel": "clearly", "control_relax": "yes", "control_hold": "yes"}
+_NO_FLAGS = {"red_flags": ["none"], "delivery_kind": "vaginal", "tear_grade": "minor"}
+DEMO_INTAKES: dict[str, dict[str, Any]] = {
+    "fatima": {  # unsure of her control: awareness work, see a physio, check again
+        **_NO_FLAGS,
+        "leaked": "yes",
+        "leak_when": ["activity"],
+        "leak_most": "activity",
+        "isi_frequency": "weekly",
+        "isi_amount": "drops",
+        "control_feel": "unsure",
+        "control_relax": "yes",
+        "control_hold": "unsure",
+    },
+    "lotte": {  # stress type, good control: training
+        **_NO_FLAGS,
+        **_CLEAR,
+        "leaked": "yes",
+        "leak_when": ["activity"],
+        "leak_most": "activity",
+        "isi_frequency": "weekly",
+        "isi_amount": "small",
+    },
+    "julia": {  # urge type: training and bladder training
+        **_NO_FLAGS,
+        **_CLEAR,
+        "leaked": "yes",
+        "leak_when": ["urge"],
+        "leak_most": "urge",
+        "isi_frequency": "daily",
+        "isi_amount": "drops",
+    },
+    "emma": {  # a red flag: her GP first
+        **_NO_FLAGS,
+        **_CLEAR,
+        "red_flags": ["bulge"],
+        "leaked": "yes",
+        "leak_when": ["activity"],
+        "leak_most": "activity",
+        "isi_frequency": "weekly",
+        "isi_amount": "small",
+    },
+}
+
+
+def _demo_data(name: str) -> dict[str, Any]:
+    return tomllib.loads(files("pelvicoach.programs").joinpath("demo_data", name).read_text())
 
 
 def seed_demo() -> list[Tenant]:
@@ -72,6 +131,10 @@ def seed_demo() -> list[Tenant]:
         tenant.logo_path = spec.get("logo_path")
         db.session.flush()
         with tenant_context(tenant.id, db.session):
+            program = spec.get("program")
+            publish(tenant.id, _demo_data(program) if program else {}, note="demo")
+            for provider in _demo_data("care-providers.toml")[spec["slug"]]:
+                add_provider(tenant.id, **provider)
             _seed_people(tenant, spec)
         tenants.append(tenant)
     if find_user(None, DEMO_OPERATOR) is None:
@@ -104,6 +167,7 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
     db.session.flush()
     today = datetime.now(UTC)
     for number, (local, name, phase, weeks_postpartum) in enumerate(spec["patients"], 1):
+        postpartum = weeks_postpartum is not None
         user = create_user(
             tenant_id=tenant.id,
             email=f"{local}@{tenant.slug}.example",
@@ -113,19 +177,26 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
             locale="nl",
         )
         db.session.flush()
-        db.session.add(
-            Patient(
-                tenant_id=tenant.id,
-                user_id=user.id,
-                pseudonym=f"PDEMO{tenant.id}{number:03d}",
-                cohort=Cohort.POSTPARTUM,
-                birth_year=1990 + number,
-                delivery_date=date.today() - timedelta(weeks=weeks_postpartum),
-                phase=phase,
-                clinician_id=clinician.id if clinician else None,
-                enrolled_at=today - timedelta(weeks=max(0, weeks_postpartum - 2)),
-            )
+        delivered = date.today() - timedelta(weeks=weeks_postpartum) if postpartum else None
+        patient = Patient(
+            tenant_id=tenant.id,
+            user_id=user.id,
+            pseudonym=f"PDEMO{tenant.id}{number:03d}",
+            cohort=Cohort.POSTPARTUM if postpartum else Cohort.MENOPAUSE,
+            birth_year=1990 + number if postpartum else 1972,
+            delivery_date=delivered,
+            phase=phase,
+            clinician_id=clinician.id if clinician else None,
+            enrolled_at=today - timedelta(weeks=max(0, (weeks_postpartum or 6) - 2)),
         )
+        db.session.add(patient)
+        db.session.flush()
+        answers = DEMO_INTAKES.get(local)
+        if answers is not None:
+            program = version_for(patient)
+            for key, value in {"delivery_date": delivered.isoformat(), **answers}.items():
+                intakes.answer(patient, program, key, value, date.today())
+            intakes.complete(patient, program, intakes.draft(patient), date.today())
 
 
 def describe(base_url: str) -> str:

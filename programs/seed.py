@@ -20,8 +20,8 @@ from sqlalchemy import insert, select
 from pelvicoach.platform.accounts import Role, User, UserRole, hash_password
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import tenant_context
-from pelvicoach.programs.models import Cohort, Patient, Phase
-from pelvicoach.programs.services import new_pseudonym
+from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
+from pelvicoach.programs.enrolment.services import new_pseudonym
 from pelvicoach.tenants.models import Tenant, TenantKind
 
 PHASE_WEIGHTS = {

@@ -9,7 +9,8 @@ def init_app(app: Flask) -> None:
     from pelvicoach.platform import tenancy
     from pelvicoach.tenants import (
         admin,
-        api,  # noqa: F401 (adds its routes to the API blueprint)
+        api,
+        care_providers,  # noqa: F401 (its table belongs to the schema)
         cli,
         services,
         views,
@@ -18,5 +19,6 @@ def init_app(app: Flask) -> None:
     tenancy.init_app(app, finder=services.Finder())
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
     app.cli.add_command(cli.create_tenant_command)
     app.cli.add_command(cli.create_user_command)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import g
 
-from pelvicoach.platform.api import audit_call, bp, load, operation
+from pelvicoach.platform.api import api_blueprint, audit_call, load, operation
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.tenants.models import Tenant
 from pelvicoach.tenants.schemas import KeyInfoSchema, ProgramSettingsSchema
 from pelvicoach.tenants.services import update_settings
+
+bp = api_blueprint("tenants_api", __name__)
 
 
 @bp.get("/key")

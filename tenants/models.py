@@ -7,11 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Self
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, String, func
+from sqlalchemy import Boolean, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.extensions import db, enum_column
 from pelvicoach.platform.tenancy import TenantScoped
+
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
 
 class TenantKind(StrEnum):
@@ -26,20 +28,22 @@ class TenantStatus(StrEnum):
 
 class Tenant(db.Model):
     __tablename__ = "tenants"
-    __table_args__ = (
-        CheckConstraint("kind IN ('insurer', 'practice')", name="kind"),
-        CheckConstraint("status IN ('active', 'suspended')", name="status"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=TenantStatus.ACTIVE)
+    kind: Mapped[TenantKind] = mapped_column(enum_column(TenantKind, "kind"))
+    status: Mapped[TenantStatus] = mapped_column(
+        enum_column(TenantStatus, "status"), default=TenantStatus.ACTIVE
+    )
     brand_color: Mapped[str] = mapped_column(String(7), default="#0b5fa5")
     logo_path: Mapped[str | None] = mapped_column(String(255))
     # Clinicians see their own caseload; a practice may open every patient to every clinician.
     clinicians_see_all_patients: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Dates and times on its pages are shown in this zone (an IANA name).
+    time_zone: Mapped[str] = mapped_column(
+        String(40), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
@@ -66,6 +70,7 @@ class TenantInfo:
     brand_color: str
     logo_path: str | None
     clinicians_see_all_patients: bool
+    time_zone: str
 
     @classmethod
     def of(cls, tenant: Tenant) -> Self:
@@ -78,6 +83,7 @@ class TenantInfo:
             brand_color=tenant.brand_color,
             logo_path=tenant.logo_path,
             clinicians_see_all_patients=tenant.clinicians_see_all_patients,
+            time_zone=tenant.time_zone,
         )
 
     @property

@@ -358,7 +358,7 @@ def make_user(db: object) -> Callable[..., object]:
 
 @pytest.fixture
 def make_patient(db: object, make_user: Callable[..., object]) -> Callable[..., object]:
-    from pelvicoach.programs.models import Patient
+    from pelvicoach.programs.enrolment.models import Patient
 
     def make(tenant: object, email: str, phase: str = "awareness", clinician=None) -> object:
         user = make_user(tenant, email, "patient")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from pelvicoach.platform import logs
 from pelvicoach.platform.extensions import db as database
-from pelvicoach.programs.models import Patient
+from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.tenants.services import get_by_slug
 
 

@@ -96,8 +96,12 @@ def test_every_dutch_message_is_translated_and_compiled():
         mo = read_mo(f)
     untranslated = [m.id for m in po if m.id and (not m.string or m.fuzzy)]
     assert untranslated == []
-    po_pairs = {m.id: m.string for m in po if m.id}
-    mo_pairs = {m.id: m.string for m in mo if m.id}
+
+    def plain(value):  # plural entries come as lists or tuples, depending on the reader
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    po_pairs = {plain(m.id): plain(m.string) for m in po if m.id}
+    mo_pairs = {plain(m.id): plain(m.string) for m in mo if m.id}
     assert po_pairs == mo_pairs, "run scripts/i18n.sh to recompile the catalogue"
 
 

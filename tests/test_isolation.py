@@ -13,7 +13,7 @@ from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.rls import tenant_tables
 from pelvicoach.platform.tenancy import TenantMismatchError, bind, binding_key, tenant_context
-from pelvicoach.programs.models import Patient
+from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.tenants.services import add_domain
 
 

@@ -158,6 +158,22 @@ def test_each_layer_imports_only_the_layers_below_it(index):
     assert offenders == []
 
 
+BLUEPRINTS = ("portal", "clinician", "api")
+
+
+def test_program_features_never_import_the_blueprints():
+    """Features hold models and services; only the blueprint packages (and init_app) see them."""
+    offenders = [
+        f"{path.relative_to(REPO)}: {line.strip()}"
+        for path in (REPO / "programs").rglob("*.py")
+        if path.relative_to(REPO / "programs").parts[0] not in BLUEPRINTS
+        and path != REPO / "programs" / "__init__.py"
+        for line in path.read_text().splitlines()
+        if any(f"pelvicoach.programs.{name}" in line for name in BLUEPRINTS)
+    ]
+    assert offenders == []
+
+
 def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_path):
     # Build from the files git knows, as CI and the image do, not from a tree with old build/.
     source = tmp_path / "source"
@@ -199,8 +215,16 @@ def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_pat
         "pelvicoach/platform/translations/nl/LC_MESSAGES/messages.mo",
         "pelvicoach/platform/data/common-passwords.txt",
         "pelvicoach/migrations/versions/0002_tenancy_security_audit_outbox.py",
-        "pelvicoach/programs/content/phases.toml",
-        "pelvicoach/programs/templates/portal/home.html",
+        "pelvicoach/programs/content/program.toml",
+        "pelvicoach/programs/content/intake.toml",
+        "pelvicoach/programs/content/modules/anatomy.toml",
+        "pelvicoach/programs/content/exercises/the-knack.toml",
+        "pelvicoach/programs/content/illustrations/pelvic-floor-side.svg",
+        "pelvicoach/programs/demo_data/care-providers.toml",
+        "pelvicoach/programs/portal/templates/portal/home.html",
+        "pelvicoach/programs/portal/static/player.js",
+        "pelvicoach/programs/clinician/templates/clinician/patient.html",
+        "pelvicoach/tenants/data/nl-postcode4.tsv",
         "pelvicoach/tenants/templates/staff/home.html",
     ):
         assert expected in names

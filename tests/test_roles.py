@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
-from pelvicoach.programs.models import EmergencyAccess
+from pelvicoach.programs.care.models import EmergencyAccess
 
 PASSWORD = "correct-horse-battery-staple"
 

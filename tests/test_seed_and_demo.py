@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from pelvicoach.platform.accounts import User, UserRole
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.programs.demo import DEMO_PASSWORD, seed_demo
-from pelvicoach.programs.models import Patient
+from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.seed import seed
 from pelvicoach.tenants.models import Tenant
 
@@ -145,7 +145,7 @@ def test_the_demo_runs_on_postgresql_under_row_level_security(make_app, db, app)
 
     result = contextvars.Context().run(run)
     assert result.exit_code == 0, result.output
-    assert database.session.scalar(select(func.count()).select_from(Patient)) == 6
+    assert database.session.scalar(select(func.count()).select_from(Patient)) == 7
     client = app.test_client()
     login = {"email": "emma@delinde.example", "password": DEMO_PASSWORD}
     assert client.post("/t/delinde/login", data=login).headers["Location"] == "/t/delinde/"

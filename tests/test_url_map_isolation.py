@@ -9,6 +9,7 @@ all. Routes without objects are checked for not leaking anything of A's.
 from __future__ import annotations
 
 import contextvars
+import copy
 import re
 from datetime import UTC, datetime
 
@@ -19,11 +20,14 @@ from pelvicoach.platform import api_keys, password_reset
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.platform.tokens import digest
+from pelvicoach.programs.configuration.services import publish
+from pelvicoach.programs.content import default_document
 
 ROLES = ("admin", "enrolment", "clinician", "analyst", "patient")
 # Shared, tenant-free files; and signing out, which would end the very sessions under test.
-SKIP_ENDPOINTS = {"static", "bootstrap.static", "auth.logout"}
+SKIP_ENDPOINTS = {"static", "bootstrap.static", "portal.static", "auth.logout"}
 METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
+A_ONLY = "lindeboom-eigen"
 
 
 @pytest.fixture
@@ -34,6 +38,18 @@ def tenant_a(make_tenant, make_user, make_patient, db):
     patient = make_patient(tenant, "geheime.patient@lindeboom.nl", clinician=clinician)
     with tenant_context(tenant.id, database.session):
         key, _secret = api_keys.create(tenant.id, "Lindeboom HIS", ["reports:read"], None)
+        # A module and an exercise of A's own program: B's site must not know them.
+        module = copy.deepcopy(default_document()["modules"][0])
+        exercise = copy.deepcopy(default_document()["exercises"][0])
+        publish(
+            tenant.id,
+            {
+                "modules": [
+                    {**module, "key": A_ONLY, "title": {"nl": "Lindeboom", "en": "Lindeboom"}}
+                ],
+                "exercises": [{**exercise, "key": A_ONLY}],
+            },
+        )
         token = "tenant-a-reset-token-0123456789abcdef"
         database.session.add(
             password_reset.PasswordResetToken(
@@ -44,7 +60,12 @@ def tenant_a(make_tenant, make_user, make_patient, db):
             )
         )
         database.session.commit()
-        values = {"pseudonym": patient.pseudonym, "key_id": str(key.id), "token": token}
+        values = {
+            "pseudonym": patient.pseudonym,
+            "key_id": str(key.id),
+            "token": token,
+            "key": A_ONLY,
+        }
     secrets = [
         "Lindeboom",
         "geheime.patient",
@@ -108,7 +129,7 @@ def test_tenant_b_cannot_reach_tenant_as_objects(app, tenant_a, b_clients, recor
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             callers = [(role, client, {}) for role, client in clients.items()]
-            if rule.endpoint.startswith("api."):
+            if rule.rule.startswith("/api/"):
                 callers.append(("api-key", app.test_client(), {"Authorization": f"Bearer {b_key}"}))
             for who, client, headers in callers:
                 attempts += 1
@@ -161,7 +182,7 @@ def test_tenant_as_site_does_not_accept_tenant_bs_sessions_or_keys(
                 body = response.get_data(as_text=True) if response.status_code == 200 else ""
                 assert values["pseudonym"] not in body, (who, path)
                 assert "geheime.patient" not in body, (who, path)
-                if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
+                if rule.rule.startswith("/api/") and rule.endpoint != "api.openapi":
                     assert response.status_code == 401, (who, path)
     record_property(
         "isolation", f"{attempts} requests with tenant B's sessions and key at A's site"

@@ -1,0 +1,1 @@
+"""Care: who may open a patient's record, emergency access and the audit of reads."""

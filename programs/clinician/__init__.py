@@ -1,0 +1,1 @@
+"""The clinician's blueprint: her caseload and her patients' records."""

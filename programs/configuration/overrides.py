@@ -1,0 +1,43 @@
+"""A tenant's changes laid over the default program.
+
+Overrides are a partial document: tables merge key by key, lists of keyed items (modules,
+exercises, steps, questions and their options, levels) merge item by item on their identity,
+new items are added, and anything else is replaced. So a practice can change one title, or one
+level, without copying the rest and without missing the platform's later corrections."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+IDENTITY = ("key", "level", "value")
+
+
+def _identity(items: list[Any]) -> str | None:
+    for name in IDENTITY:
+        if items and all(isinstance(item, dict) and name in item for item in items):
+            return name
+    return None
+
+
+def apply(base: Any, overrides: Any) -> Any:
+    """`base` with `overrides` laid over it; neither argument is changed."""
+    if isinstance(base, dict) and isinstance(overrides, dict):
+        merged = copy.deepcopy(base)
+        for key, value in overrides.items():
+            merged[key] = apply(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    if isinstance(base, list) and isinstance(overrides, list):
+        identity = _identity(base)
+        if identity is None or _identity(overrides) != identity:
+            return copy.deepcopy(overrides)
+        merged = copy.deepcopy(base)
+        position = {item[identity]: index for index, item in enumerate(merged)}
+        for item in overrides:
+            if item[identity] in position:
+                index = position[item[identity]]
+                merged[index] = apply(merged[index], item)
+            else:
+                merged.append(copy.deepcopy(item))
+        return merged
+    return copy.deepcopy(overrides)

@@ -1,0 +1,262 @@
+"""The shape of a program document, checked before any version is published.
+
+A version is immutable once published, so everything the portal and the intake rules rely on is
+checked here: both languages for every text, the questions and answer values the rules read,
+cue keys the exercises use, illustrations that exist, timings that make sense."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+from pelvicoach.platform.config import LOCALES
+from pelvicoach.programs.content import illustrations
+from pelvicoach.programs.enrolment.models import Cohort, Phase
+
+KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use a-z, 0-9, - and _ only.")
+COHORTS = [cohort.value for cohort in Cohort]
+OUTCOMES = ("see_gp", "physio", "wait", "awareness", "training", "bladder_training")
+CUES = (
+    "start",
+    "squeeze",
+    "hold",
+    "relax",
+    "rest",
+    "breathe_in",
+    "breathe_out",
+    "squeeze_cough",
+    "done",
+)
+# The answers the intake rules read: question key -> option values that must exist.
+RULE_QUESTIONS: dict[str, tuple[str, set[str]]] = {
+    "delivery_date": ("date", set()),
+    "tear_grade": ("single", {"none", "severe", "unknown"}),
+    "red_flags": ("multi", {"none"}),
+    "leaked": ("single", {"yes", "no"}),
+    "leak_most": ("single", set()),
+    "isi_frequency": ("single", set()),
+    "isi_amount": ("single", set()),
+    "control_feel": ("single", set()),
+}
+
+
+def _both_locales(value: dict[str, str]) -> None:
+    missing = [locale for locale in LOCALES if not (value.get(locale) or "").strip()]
+    if missing:
+        raise ValidationError(f"Give the text in every language (missing: {', '.join(missing)}).")
+
+
+def Text(**kwargs: Any) -> fields.Dict:  # noqa: N802 (a field factory, used like a field class)
+    """A text in every portal language: {"nl": "...", "en": "..."}."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.String(validate=validate.Length(min=1, max=20_000)),
+        validate=_both_locales,
+        **kwargs,
+    )
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class SettingsSchema(_Strict):
+    early_postpartum_weeks = fields.Integer(required=True, validate=validate.Range(0, 26))
+    severe_isi_min = fields.Integer(required=True, validate=validate.Range(1, 12))
+    control_recheck_days = fields.Integer(required=True, validate=validate.Range(1, 90))
+    iciq_enabled = fields.Boolean(required=True)
+    iciq_licence_confirmed = fields.Boolean(required=True)
+
+    @validates_schema
+    def _iciq_needs_licence(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("iciq_enabled") and not data.get("iciq_licence_confirmed"):
+            raise ValidationError(
+                "The ICIQ-UI Short Form is licensed: confirm the licence to enable it.",
+                "iciq_enabled",
+            )
+
+
+class StepSchema(_Strict):
+    key = fields.String(required=True, validate=validate.OneOf([phase.value for phase in Phase]))
+    title = Text(required=True)
+    text = Text(required=True)
+
+
+class LevelSchema(_Strict):
+    level = fields.Integer(required=True, validate=validate.Range(1, 30))
+    name = Text(required=True)
+    hold_seconds = fields.Integer(required=True, validate=validate.Range(1, 30))
+    rest_seconds = fields.Integer(required=True, validate=validate.Range(1, 60))
+    repetitions = fields.Integer(required=True, validate=validate.Range(1, 30))
+    sets = fields.Integer(required=True, validate=validate.Range(1, 10))
+    quick_contractions = fields.Integer(required=True, validate=validate.Range(0, 30))
+
+
+class OutcomeSchema(_Strict):
+    title = Text(required=True)
+    text = Text(required=True)
+
+
+class SectionSchema(_Strict):
+    heading = Text(required=True)
+    body = Text(required=True)
+
+
+class ModuleSchema(_Strict):
+    key = fields.String(required=True, validate=KEY)
+    order = fields.Integer(required=True)
+    cohorts = fields.List(
+        fields.String(validate=validate.OneOf(COHORTS)), required=True, validate=validate.Length(1)
+    )
+    illustration = fields.String(required=True)
+    illustration_alt = Text(required=True)
+    minutes = fields.Integer(required=True, validate=validate.Range(1, 60))
+    title = Text(required=True)
+    summary = Text(required=True)
+    sections = fields.List(fields.Nested(SectionSchema), required=True, validate=validate.Length(1))
+
+    @validates_schema
+    def _drawn(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("illustration") not in illustrations():
+            raise ValidationError("No such illustration.", "illustration")
+
+
+class SegmentSchema(_Strict):
+    cue = fields.String(required=True, validate=validate.OneOf(CUES))
+    seconds = fields.Integer(required=True, validate=validate.Range(2, 60))
+
+
+class TimingSchema(_Strict):
+    lead_in = fields.Integer(required=True, validate=validate.Range(2, 30))
+    repetitions = fields.Integer(required=True, validate=validate.Range(1, 30))
+    pattern = fields.List(fields.Nested(SegmentSchema), required=True, validate=validate.Length(1))
+
+
+class ExerciseSchema(_Strict):
+    key = fields.String(required=True, validate=KEY)
+    order = fields.Integer(required=True)
+    position = fields.String(
+        required=True, validate=validate.OneOf(["lying", "sitting", "standing"])
+    )
+    title = Text(required=True)
+    intro = Text(required=True)
+    steps = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.List(
+            fields.String(validate=validate.Length(1, 500)), validate=validate.Length(1)
+        ),
+        required=True,
+        validate=lambda value: _both_locales(
+            {loc: " ".join(lines) for loc, lines in value.items()}
+        ),
+    )
+    timing = fields.Nested(TimingSchema, required=True)
+
+
+class OptionSchema(_Strict):
+    value = fields.String(required=True, validate=validate.Length(1, 40))
+    label = Text(required=True)
+    score = fields.Integer(validate=validate.Range(0, 20))
+    red_flag = fields.Boolean()
+    severe = fields.Boolean()
+    type = fields.String(validate=validate.OneOf(["stress", "urge", "mixed", "other"]))
+    control = fields.String(validate=validate.OneOf(["sufficient", "unsure", "insufficient"]))
+
+
+# {"question": ..., "in": [...]}: `in` is a Python keyword, so the class is built from a dict.
+ShowIfSchema = _Strict.from_dict(
+    {"question": fields.String(required=True), "in": fields.List(fields.String(), required=True)},
+    name="ShowIfSchema",
+)
+
+
+class QuestionSchema(_Strict):
+    key = fields.String(required=True, validate=KEY)
+    kind = fields.String(required=True, validate=validate.OneOf(["date", "single", "multi"]))
+    cohorts = fields.List(fields.String(validate=validate.OneOf(COHORTS)))
+    requires = fields.String(validate=validate.OneOf(["iciq"]))
+    exclusive = fields.String()
+    show_if = fields.Nested(ShowIfSchema)
+    text = Text(required=True)
+    help = Text()
+    options = fields.List(fields.Nested(OptionSchema))
+
+    @validates_schema
+    def _options_fit_the_kind(self, data: dict[str, Any], **_: Any) -> None:
+        options = data.get("options") or []
+        if data.get("kind") == "date" and options:
+            raise ValidationError("A date question has no options.", "options")
+        if data.get("kind") in ("single", "multi") and len(options) < 2:
+            raise ValidationError("Give at least two options.", "options")
+        values = [option["value"] for option in options]
+        if len(values) != len(set(values)):
+            raise ValidationError("Option values must differ.", "options")
+        if data.get("exclusive") and data["exclusive"] not in values:
+            raise ValidationError("The exclusive answer must be one of the options.", "exclusive")
+
+
+class ProgramSchema(_Strict):
+    settings = fields.Nested(SettingsSchema, required=True)
+    disclaimer = Text(required=True)
+    steps = fields.List(fields.Nested(StepSchema), required=True)
+    cues = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(CUES)), values=Text(), required=True
+    )
+    levels = fields.List(fields.Nested(LevelSchema), required=True, validate=validate.Length(1))
+    outcomes = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(OUTCOMES)),
+        values=fields.Nested(OutcomeSchema),
+        required=True,
+    )
+    modules = fields.List(fields.Nested(ModuleSchema), required=True, validate=validate.Length(1))
+    exercises = fields.List(
+        fields.Nested(ExerciseSchema), required=True, validate=validate.Length(1)
+    )
+    questions = fields.List(fields.Nested(QuestionSchema), required=True)
+
+    @validates_schema
+    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+
+        def need(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        for field in ("steps", "modules", "exercises", "questions"):
+            keys = [item["key"] for item in data.get(field, [])]
+            if len(keys) != len(set(keys)):
+                need(field, "Each key may appear only once.")
+        if {s["key"] for s in data.get("steps", [])} != {phase.value for phase in Phase}:
+            need("steps", "Describe every step of the program once.")
+        missing_cues = set(CUES) - set(data.get("cues", {}))
+        if missing_cues:
+            need("cues", f"Missing cues: {', '.join(sorted(missing_cues))}.")
+        missing_outcomes = set(OUTCOMES) - set(data.get("outcomes", {}))
+        if missing_outcomes:
+            need("outcomes", f"Missing outcomes: {', '.join(sorted(missing_outcomes))}.")
+        levels = [level["level"] for level in data.get("levels", [])]
+        if levels != list(range(1, len(levels) + 1)):
+            need("levels", "Number the levels 1, 2, 3, ... in order.")
+        questions = {q["key"]: q for q in data.get("questions", [])}
+        for key, (kind, values) in RULE_QUESTIONS.items():
+            question = questions.get(key)
+            if question is None or question["kind"] != kind:
+                need("questions", f"The intake rules need the {kind} question {key!r}.")
+                continue
+            present = {option["value"] for option in question.get("options", [])}
+            if values - present:
+                need("questions", f"{key!r} needs the answers {', '.join(sorted(values))}.")
+        for question in questions.values():
+            condition = question.get("show_if")
+            if condition and condition["question"] not in questions:
+                need("questions", f"{question['key']!r} depends on an unknown question.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,1 @@
+"""Enrolment: the patient record, and how she joins a tenant's program."""

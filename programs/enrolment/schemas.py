@@ -1,0 +1,31 @@
+"""API shapes for enrolment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from pelvicoach.programs.enrolment.models import Cohort
+
+
+class EnrolmentSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    cohort = fields.String(
+        load_default=Cohort.POSTPARTUM.value, validate=validate.OneOf([c.value for c in Cohort])
+    )
+    birth_year = fields.Integer(required=True, validate=validate.Range(min=1930, max=2015))
+    delivery_date = fields.Date(load_default=None, allow_none=True)
+    clinician_email = fields.Email(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _delivery_not_in_future(self, data: dict, **_kwargs: object) -> None:
+        if data.get("delivery_date") and data["delivery_date"] > date.today():
+            raise ValidationError("Must not be in the future.", "delivery_date")
+
+
+class EnrolledSchema(Schema):
+    pseudonym = fields.String(dump_only=True)
+    phase = fields.String(dump_only=True)
+    cohort = fields.String(dump_only=True)

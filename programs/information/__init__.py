@@ -1,0 +1,1 @@
+"""Information modules: reading progress (the texts are program content)."""

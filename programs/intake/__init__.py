@@ -1,0 +1,1 @@
+"""The intake: red flags, type, severity, control, and the route it gives her."""

@@ -1,0 +1,48 @@
+"""Her home page and who looked at her data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from pelvicoach.platform.access import require_role
+from pelvicoach.platform.accounts import Role
+from pelvicoach.platform.auth import home_for
+from pelvicoach.platform.tenancy import current_tenant
+from pelvicoach.programs.care.services import who_looked
+from pelvicoach.programs.intake import services as intakes
+from pelvicoach.programs.portal import bp
+from pelvicoach.programs.portal.patient import her
+
+
+@bp.get("/")
+def home():
+    tenant = current_tenant()
+    if tenant is None:  # the platform's own root: the operator's console, or its sign-in
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user))
+        return redirect(url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return render_template("portal/welcome.html")
+    if not current_user.has_role(Role.PATIENT):
+        return redirect(url_for("staff.home"))
+    me = her()
+    modules = me.program.modules(me.patient.cohort)
+    return render_template(
+        "portal/home.html",
+        patient=me.patient,
+        program=me.program,
+        modules_read=sum(1 for m in modules if m["key"] in me.read),
+        modules_total=len(modules),
+        last=me.last_intake,
+        opens_on=intakes.opens_on(me.last_intake, date.today()),
+    )
+
+
+@bp.get("/my-data/access")
+@require_role(Role.PATIENT)
+def access_log():
+    """Who at her care provider opened her record, and when (NEN 7513 inzage)."""
+    return render_template("portal/access_log.html", entries=who_looked(her().patient))

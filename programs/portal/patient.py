@@ -1,0 +1,60 @@
+"""The signed-in patient and the program she follows, as every portal page needs them."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, g
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from pelvicoach.platform.access import require_access
+from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.programs.progress.services import Standing, standing
+
+
+def her() -> Standing:
+    """The signed-in patient's record (through the access policy), her program version and
+    progress; 404 when she has no record at this tenant. Read once per request."""
+    if "her" not in g:
+        found = standing(require_tenant().id, current_user.id)
+        if found is None:
+            abort(404)
+        require_access(found.patient)
+        g.her = found
+    return g.her
+
+
+def localized(text: dict[str, str] | None) -> str:
+    """A program text in her language, Dutch when a translation is missing."""
+    if not text:
+        return ""
+    return text.get(str(get_locale())) or text.get("nl") or next(iter(text.values()))
+
+
+def as_html(body: str) -> Markup:
+    """Program prose to HTML: blank lines make paragraphs, lines starting "- " a list.
+    Everything is escaped: content is data, never markup."""
+    blocks = []
+    for block in body.strip().split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if lines and all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{escape(line[2:])}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        elif lines:
+            blocks.append(f"<p>{escape(' '.join(lines))}</p>")
+    return Markup("\n".join(blocks))  # noqa: S704 (built from escaped parts only)
+
+
+def illustration_in(svg: str, title: str, description: str) -> Markup:
+    """A project-drawn SVG (stored with Dutch title and description) named in her language."""
+    for element, text in (("title", title), ("desc", description)):
+        svg = re.sub(
+            rf"(<{element}[^>]*>).*?(</{element}>)",
+            lambda m, text=text: f"{m[1]}{escape(text)}{m[2]}",
+            svg,
+            count=1,
+            flags=re.S,
+        )
+    return Markup(svg)  # noqa: S704 (our own files, with escaped texts put in)

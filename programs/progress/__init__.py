@@ -1,0 +1,1 @@
+"""Where she stands in the program, read in one query for the pages she sees most."""

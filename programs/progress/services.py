@@ -1,0 +1,84 @@
+"""Her record, the program version she follows, what she has read and her last intake: one
+statement, whatever her history, because her home page is the busiest page there is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from pelvicoach.platform.extensions import db
+from pelvicoach.programs.configuration.models import ProgramVersion
+from pelvicoach.programs.configuration.program import Program
+from pelvicoach.programs.configuration.services import program_of_header
+from pelvicoach.programs.enrolment.models import Patient
+from pelvicoach.programs.information.models import ModuleRead
+from pelvicoach.programs.intake.models import Intake
+
+
+@dataclass(frozen=True)
+class Standing:
+    patient: Patient
+    program: Program
+    read: frozenset[str]  # keys of the modules she has read
+    last_intake: Intake | None
+
+
+def standing(tenant_id: int, user_id: int) -> Standing | None:
+    current = (
+        select(ProgramVersion.id)
+        .where(ProgramVersion.tenant_id == tenant_id)
+        .order_by(ProgramVersion.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    version = aliased(ProgramVersion)
+    read = (
+        select(func.aggregate_strings(ModuleRead.module_key, ","))
+        .where(ModuleRead.tenant_id == tenant_id, ModuleRead.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    done = aliased(Intake)
+    latest = (
+        select(done.id)
+        .where(
+            done.tenant_id == tenant_id,
+            done.patient_id == Patient.id,
+            done.completed_at.is_not(None),
+        )
+        .order_by(done.completed_at.desc(), done.id.desc())
+        .limit(1)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(
+            Patient,
+            version.id,
+            version.tenant_id,
+            version.number,
+            version.digest,
+            read,
+            Intake,
+        )
+        .select_from(Patient)
+        .outerjoin(
+            version,
+            (version.tenant_id == tenant_id)
+            & (version.id == func.coalesce(Patient.program_version_id, current)),
+        )
+        .outerjoin(Intake, (Intake.tenant_id == tenant_id) & (Intake.id == latest))
+        .where(Patient.tenant_id == tenant_id, Patient.user_id == user_id)
+    ).first()
+    if row is None:
+        return None
+    patient, version_id, version_tenant, number, digest, read_keys, last = row
+    header = (version_id, version_tenant, number, digest) if version_id is not None else None
+    return Standing(
+        patient=patient,
+        program=program_of_header(header),
+        read=frozenset(read_keys.split(",")) if read_keys else frozenset(),
+        last_intake=last,
+    )

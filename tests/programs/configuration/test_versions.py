@@ -1,0 +1,192 @@
+"""Program versions: validated, immutable documents derived from the default; patients pinned."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from marshmallow import ValidationError
+from sqlalchemy import text
+
+from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.configuration import overrides
+from pelvicoach.programs.configuration.services import (
+    build,
+    default_program,
+    publish,
+    start_phase,
+    version_for,
+)
+from pelvicoach.programs.content import default_document
+from pelvicoach.programs.enrolment.models import Phase
+
+
+def test_the_default_program_is_valid_and_has_both_cohorts():
+    program = default_program()
+    assert {m["key"] for m in program.modules("postpartum")} >= {
+        "how-it-works",
+        "toilet-habits",
+        "anatomy",
+    }
+    assert "menopause" in {m["key"] for m in program.modules("menopause")}
+    assert "menopause" not in {m["key"] for m in program.modules("postpartum")}
+    assert len(program.exercises) >= 4
+    assert len(program.levels) == 12
+
+
+def test_overrides_change_one_item_and_keep_the_rest():
+    base = default_document()
+    changed = overrides.apply(
+        base,
+        {
+            "levels": [{"level": 2, "hold_seconds": 4}],
+            "modules": [{"key": "anatomy", "title": {"nl": "Zo zit het", "en": "How it is"}}],
+            "settings": {"control_recheck_days": 21},
+        },
+    )
+    assert changed["levels"][1]["hold_seconds"] == 4
+    assert changed["levels"][1]["repetitions"] == base["levels"][1]["repetitions"]
+    assert changed["levels"][0] == base["levels"][0]
+    anatomy = next(m for m in changed["modules"] if m["key"] == "anatomy")
+    assert anatomy["title"]["nl"] == "Zo zit het"
+    assert (
+        anatomy["sections"] == next(m for m in base["modules"] if m["key"] == "anatomy")["sections"]
+    )
+    assert (
+        changed["settings"]["early_postpartum_weeks"] == base["settings"]["early_postpartum_weeks"]
+    )
+    assert base == default_document()  # the base is not changed in place
+
+
+INVALID = [
+    ("iciq without licence", {"settings": {"iciq_enabled": True}}, "settings"),
+    ("text without English", {"disclaimer": {"nl": "Alleen Nederlands", "en": ""}}, "disclaimer"),
+    (
+        "unknown cue",
+        {
+            "exercises": [
+                {"key": "breathing", "timing": {"pattern": [{"cue": "sing", "seconds": 3}]}}
+            ]
+        },
+        "exercises",
+    ),
+    (
+        "too short segment",
+        {
+            "exercises": [
+                {"key": "breathing", "timing": {"pattern": [{"cue": "squeeze", "seconds": 1}]}}
+            ]
+        },
+        "exercises",
+    ),
+    (
+        "missing illustration",
+        {"modules": [{"key": "anatomy", "illustration": "nope.svg"}]},
+        "modules",
+    ),
+    (
+        "a rule's question changed",
+        {"questions": [{"key": "leaked", "kind": "multi"}]},
+        "questions",
+    ),
+    (
+        "levels out of order",
+        {
+            "levels": [
+                {
+                    "level": 14,
+                    "name": {"nl": "x", "en": "x"},
+                    "hold_seconds": 3,
+                    "rest_seconds": 3,
+                    "repetitions": 8,
+                    "sets": 3,
+                    "quick_contractions": 0,
+                }
+            ]
+        },
+        "levels",
+    ),
+    ("unknown field", {"settings": {"colour": "red"}}, "settings"),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"), [case[1:] for case in INVALID], ids=[case[0] for case in INVALID]
+)
+def test_invalid_programs_are_refused_with_the_field(changes, field):
+    with pytest.raises(ValidationError) as refused:
+        build(changes)
+    assert field in refused.value.messages
+
+
+def test_publishing_numbers_versions_and_skips_unchanged(db, make_tenant):
+    tenant = make_tenant("linde")
+    with tenant_context(tenant.id, db.session):
+        assert publish(tenant.id, {}) == (1, True)
+        assert publish(tenant.id, {}) == (1, False)
+        change = {"settings": {"control_recheck_days": 21}}
+        assert publish(tenant.id, change, note="later check") == (2, True)
+        with pytest.raises(ValidationError):
+            publish(tenant.id, {"settings": {"control_recheck_days": 0}})
+        db.session.commit()
+        rows = db.session.execute(
+            text("SELECT number, note FROM program_versions ORDER BY number")
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, ""), (2, "later check")]
+
+
+def test_a_patient_keeps_the_version_she_started_her_phase_under(db, make_tenant, make_patient):
+    tenant = make_tenant("linde")
+    patient = make_patient(tenant, "anna@example.org")
+    with tenant_context(tenant.id, db.session):
+        assert version_for(patient).number == 0  # nothing published: the default
+        publish(tenant.id, {"settings": {"control_recheck_days": 10}})
+        assert version_for(patient).number == 1  # not pinned yet: the tenant's current one
+        start_phase(patient, Phase.AWARENESS)
+        publish(tenant.id, {"settings": {"control_recheck_days": 20}})
+        db.session.commit()
+        pinned = version_for(patient)
+        assert (pinned.number, pinned.settings["control_recheck_days"]) == (1, 10)
+        start_phase(patient, Phase.INTAKE)
+        moved = version_for(patient)
+        assert (moved.number, moved.settings["control_recheck_days"]) == (2, 20)
+
+
+def test_published_versions_cannot_be_changed_or_removed_by_the_app(app, db, make_tenant):
+    from pelvicoach.platform.extensions import db as database
+
+    tenant = make_tenant("linde")
+    with tenant_context(tenant.id, db.session):
+        publish(tenant.id, {})
+        db.session.commit()
+    with app.app_context(), tenant_context(tenant.id, database.session):
+        for statement in (
+            "UPDATE program_versions SET note = 'edited'",
+            "DELETE FROM program_versions",
+        ):
+            with pytest.raises(Exception, match="permission denied"):
+                database.session.execute(text(statement))
+            database.session.rollback()
+
+
+def test_the_cli_publishes_from_a_file_and_refuses_an_invalid_one(cli, make_tenant, tmp_path):
+    make_tenant("linde")
+    good = tmp_path / "linde.toml"
+    good.write_text("[settings]\ncontrol_recheck_days = 21\n")
+    result = cli("program", "publish", "linde", str(good), "--note", "first")
+    assert result.exit_code == 0, result.output
+    assert "version 1 published" in result.output
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"settings": {"iciq_enabled": True}}))
+    result = cli("program", "publish", "linde", str(bad))
+    assert result.exit_code != 0
+    assert "licence" in result.output
+    listed = cli("program", "versions", "linde")
+    assert "first" in listed.output
+    assert len([line for line in listed.output.splitlines() if line.strip()]) == 1
+
+
+def test_the_document_is_json_and_survives_a_round_trip():
+    document = build()
+    assert json.loads(json.dumps(document)) == copy.deepcopy(document)
