@@ -43,13 +43,15 @@ def has(key: str) -> bool:
     return db.session.scalar(select(AudioClip.digest).where(AudioClip.digest == key)) is not None
 
 
-def request(kind: str, spec: dict[str, Any]) -> str:
-    """Queue the clip's rendering unless it exists; its digest. In-process (the demo) it is
-    ready on return; with a worker, soon after."""
+def clip_for(kind: str, spec: dict[str, Any]) -> AudioClip | None:
+    """The rendered clip, or None after queueing its rendering. In-process (the demo) the job
+    runs at once, so the clip is there on return; with a worker, soon after."""
     key = digest(kind, spec)
-    if not has(key):
+    clip = find(key)
+    if clip is None:
         jobs.enqueue(render_clip, key, kind, spec, queue="low", job_id=f"audio-{key}")
-    return key
+        clip = find(key)
+    return clip
 
 
 def render_clip(key: str, kind: str, spec: dict[str, Any]) -> None:

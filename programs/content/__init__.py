@@ -52,5 +52,8 @@ def illustration(name: str) -> str | None:
     return path.read_text("utf-8") if path.is_file() else None
 
 
-def illustrations() -> set[str]:
-    return {p.name for p in ROOT.joinpath("illustrations").iterdir() if p.name.endswith(".svg")}
+@cache
+def illustrations() -> frozenset[str]:
+    return frozenset(
+        p.name for p in ROOT.joinpath("illustrations").iterdir() if p.name.endswith(".svg")
+    )

@@ -28,12 +28,6 @@ def new_pseudonym(rng: random.Random = _system_random) -> str:
     return "P" + "".join(rng.choices(PSEUDONYM_ALPHABET, k=8))
 
 
-def patient_for_user(tenant_id: int, user_id: int) -> Patient | None:
-    return db.session.scalar(
-        select(Patient).where(Patient.tenant_id == tenant_id, Patient.user_id == user_id)
-    )
-
-
 def get_patient(tenant_id: int, pseudonym: str) -> Patient | None:
     return db.session.scalar(
         select(Patient).where(Patient.tenant_id == tenant_id, Patient.pseudonym == pseudonym)

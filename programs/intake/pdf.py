@@ -20,10 +20,6 @@ def _html_class():
     return HTML
 
 
-def available() -> bool:
-    return _html_class() is not None
-
-
 def render(html: str) -> bytes | None:
     """The PDF of `html` (self-contained: no external files are fetched), or None."""
     html_class = _html_class()

@@ -151,27 +151,26 @@ def _isi_severity(isi: int) -> str:
     return "very_severe"
 
 
-def _control(asked: list[dict[str, Any]], answers: dict[str, Answer]) -> str:
+def _chosen(asked: dict[str, dict[str, Any]], answers: dict[str, Answer], key: str) -> dict:
+    """The option she chose for a single-choice question she was asked; {} otherwise."""
+    question, value = asked.get(key), answers.get(key)
+    return (_option(question, value) or {}) if question and isinstance(value, str) else {}
+
+
+def _control(asked: dict[str, dict[str, Any]], answers: dict[str, Answer]) -> str:
     """The self-check gates, it does not diagnose: one 'no' is insufficient, one 'unsure'
-    is unsure, only all-clear is sufficient."""
-    verdicts = []
-    for question in asked:
-        option = (
-            _option(question, answers[question["key"]]) if question["kind"] == "single" else None
-        )
-        if option and "control" in option:
-            verdicts.append(option["control"])
-    if not verdicts or "insufficient" in verdicts:
-        return "insufficient" if verdicts else "unsure"
-    return "unsure" if "unsure" in verdicts else "sufficient"
+    (or no self-check at all) is unsure, only all-clear is sufficient."""
+    verdicts = {_chosen(asked, answers, key).get("control") for key in asked} - {None}
+    if "insufficient" in verdicts:
+        return "insufficient"
+    return "sufficient" if verdicts == {"sufficient"} else "unsure"
 
 
 def score(program: Program, cohort: str, answers: dict[str, Answer], today: date) -> Scores:
     asked = {q["key"]: q for q in questions(program, cohort, answers)}
 
-    def chosen(key: str) -> dict[str, Any] | None:
-        question, value = asked.get(key), answers.get(key)
-        return _option(question, value) if question and isinstance(value, str) else None
+    def points(key: str) -> int:
+        return _chosen(asked, answers, key).get("score", 0)
 
     red_flags = [
         value
@@ -181,40 +180,39 @@ def score(program: Program, cohort: str, answers: dict[str, Answer], today: date
         if (_option(question, value) or {}).get("red_flag")
     ]
     leaked = answers.get("leaked") == "yes"
-    isi = iciq = None
-    if leaked:
-        isi = (chosen("isi_frequency") or {}).get("score", 0) * (chosen("isi_amount") or {}).get(
-            "score", 0
-        )
-        if program.iciq_enabled:
-            iciq = sum(
-                (chosen(key) or {}).get("score", 0) for key in asked if key.startswith("iciq_")
-            )
+    isi = points("isi_frequency") * points("isi_amount") if leaked else None
+    iciq = None
+    if leaked and program.iciq_enabled:
+        iciq = sum(points(key) for key in asked if key.startswith("iciq_"))
     weeks = None
     if "delivery_date" in asked and answers.get("delivery_date"):
         weeks = (today - date.fromisoformat(str(answers["delivery_date"]))).days // 7
     return Scores(
         red_flags=red_flags,
-        incontinence_type=(chosen("leak_most") or {}).get("type", "other") if leaked else "none",
+        incontinence_type=_chosen(asked, answers, "leak_most").get("type", "other")
+        if leaked
+        else "none",
         isi=isi,
         isi_severity=_isi_severity(isi) if isi else "none",
         iciq=iciq,
-        control=_control(list(asked.values()), answers),
+        control=_control(asked, answers),
         weeks_postpartum=weeks,
     )
 
 
 def route(program: Program, cohort: str, answers: dict[str, Answer], today: date) -> Outcome:
-    """Check, score and route her answers; the first rule that applies decides."""
-    answers = check(program, cohort, answers, today)
+    """Check, score and route her answers."""
+    return decide(program, cohort, check(program, cohort, answers, today), today)
+
+
+def decide(program: Program, cohort: str, answers: dict[str, Answer], today: date) -> Outcome:
+    """Route answers that `check` has passed; the first rule that applies decides."""
     scores = score(program, cohort, answers, today)
     settings = program.settings
     postpartum = scores.weeks_postpartum is not None
     early = postpartum and scores.weeks_postpartum < settings["early_postpartum_weeks"]
-    tear = next((q for q in program.questions(cohort) if q["key"] == "tear_grade"), None)
-    severe_tear = bool(
-        postpartum and tear and (_option(tear, str(answers.get("tear_grade"))) or {}).get("severe")
-    )
+    asked = {q["key"]: q for q in questions(program, cohort, answers)}
+    severe_tear = postpartum and bool(_chosen(asked, answers, "tear_grade").get("severe"))
     if scores.red_flags:
         return Outcome(Route.SEE_GP, "red_flag", scores)
     if severe_tear:

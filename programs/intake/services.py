@@ -33,16 +33,6 @@ def draft(patient: Patient) -> Intake | None:
     return db.session.scalar(_mine(patient).where(Intake.completed_at.is_(None)).limit(1))
 
 
-def latest(patient: Patient) -> Intake | None:
-    """Her last completed intake."""
-    return db.session.scalar(
-        _mine(patient)
-        .where(Intake.completed_at.is_not(None))
-        .order_by(Intake.completed_at.desc(), Intake.id.desc())
-        .limit(1)
-    )
-
-
 def opens_on(last: Intake | None, today: date) -> date | None:
     """The day she may take the intake again, while that is still ahead (too soon after the
     birth); None when she may take it now."""
@@ -85,8 +75,8 @@ def answer(patient: Patient, program: Program, key: str, raw: Answer | None, tod
 def complete(patient: Patient, program: Program, intake: Intake, today: date) -> Intake:
     """Route her answers and store the outcome with them; move her to the phase it gives.
     AnswerError when something is missing or wrong: then nothing changes."""
-    outcome = rules.route(program, patient.cohort, intake.answers, today)
     kept = rules.check(program, patient.cohort, intake.answers, today)
+    outcome = rules.decide(program, patient.cohort, kept, today)
     now = datetime.now(UTC)
     intake.answers = kept
     intake.program_version_id = program.version_id

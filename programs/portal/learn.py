@@ -119,8 +119,7 @@ def exercise_audio(key: str):
 
 def _clip(kind: str, spec: dict[str, Any], filename: str) -> Response:
     """The MP3 when rendered; else 503 with Retry-After while a job renders it."""
-    key = audio.request(kind, spec)
-    clip = audio.find(key)
+    clip = audio.clip_for(kind, spec)
     if clip is None:
         response = Response(
             render_template("portal/audio_pending.html"), status=503, mimetype="text/html"
