@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import unavailable
+from axe import violations
 from playwright.sync_api import Page, expect
 
 from pelvicoach.programs.demo import DEMO_PASSWORD, seed_demo
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture
@@ -35,20 +32,6 @@ def demo(live_server, platform_app):
     with platform_app.app_context():
         seed_demo()
     return live_server
-
-
-def violations(page: Page) -> list[str]:
-    if not AXE.exists():
-        unavailable("axe-core not installed (npm ci in tests/browser)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        WCAG_AA,
-    )
-    return [
-        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-        for v in result["violations"]
-    ]
 
 
 def sign_in(page: Page, base: str, slug: str, email: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "platform" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "platform" / "translations"
 
 
 @pytest.mark.parametrize(
