@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -16,6 +16,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import BigInteger, Enum, Integer, MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 # Deterministic constraint names keep Alembic autogenerate and SQLite batch migrations stable.
@@ -66,3 +67,17 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 bootstrap = Bootstrap5()
 talisman = Talisman()
+
+
+def insert_once(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in one statement on PostgreSQL and
+    SQLite alike: the new row's id, or None when a row with the same `unique` key exists. For
+    writes a device may send twice (a double tap, an offline queue replayed)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return db.session.scalar(
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(model.id)
+    )

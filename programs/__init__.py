@@ -14,10 +14,12 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.care.services import patient_policy
     from pelvicoach.programs.clinician.views import bp as clinician
     from pelvicoach.programs.configuration.cli import program_command
+    from pelvicoach.programs.diary import models as _diary  # noqa: F401
     from pelvicoach.programs.enrolment.models import Patient
     from pelvicoach.programs.information import models as _information  # noqa: F401
     from pelvicoach.programs.intake import models as _intake  # noqa: F401
     from pelvicoach.programs.portal import bp as portal
+    from pelvicoach.programs.training import models as _training  # noqa: F401
 
     register_policy(Patient, patient_policy)
     app.register_blueprint(portal)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -16,8 +18,12 @@ from pelvicoach.platform.accounts import Role, create_user, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.configuration.services import publish, version_for
+from pelvicoach.programs.diary import services as diaries
+from pelvicoach.programs.diary.models import DrinkKind, EntryKind, LeakActivity, LeakAmount
 from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
 from pelvicoach.programs.intake import services as intakes
+from pelvicoach.programs.training import services as training
+from pelvicoach.programs.training.models import Completion, Effort
 from pelvicoach.tenants.care_providers import add_provider
 from pelvicoach.tenants.models import Tenant
 from pelvicoach.tenants.services import create_tenant, get_by_slug
@@ -197,6 +203,99 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
             for key, value in {"delivery_date": delivered.isoformat(), **answers}.items():
                 intakes.answer(patient, program, key, value, date.today())
             intakes.complete(patient, program, intakes.draft(patient), date.today())
+        if local in DEMO_PRACTICE:
+            _practise(patient, **DEMO_PRACTICE[local])
+
+
+# Weeks of practice behind the women in training, so their pages show a history.
+DEMO_PRACTICE: dict[str, dict[str, Any]] = {
+    "lotte": {"weeks": 6, "level": 3, "diary": False},
+    "julia": {"weeks": 3, "level": 2, "diary": True},
+}
+_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def _practise(patient: Patient, weeks: int, level: int, diary: bool) -> None:
+    """Sets on most days (fewer in the last weeks, as happens), her level, and for the urge
+    type a bladder diary and bladder training under way."""
+    now = datetime.now(UTC)
+    plan = training.plan_for(patient, now - timedelta(weeks=weeks))
+    for back in range(weeks * 7, 0, -1):
+        if back % 4 == 0 or (back < 10 and back % 3 == 0):
+            continue  # a day off now and then
+        when = now - timedelta(days=back)
+        for set_number in range(2 if back < 14 else 3):
+            training.log_session(
+                patient,
+                plan,
+                client_id=uuid.uuid5(
+                    uuid.NAMESPACE_URL, f"{patient.pseudonym}/{back}/{set_number}"
+                ),
+                level=min(level, 1 + (weeks * 7 - back) // 10),
+                completion=Completion.FULLY,
+                effort=Effort.RIGHT,
+                leaked=back % 5 == 0,
+                zone=_ZONE,
+                performed_at=when + timedelta(hours=4 * set_number),
+            )
+    plan.level = plan.highest_level = level
+    plan.level_since = now - timedelta(days=8)
+    if diary:
+        _diary(patient, date.today() - timedelta(days=12))
+        training.start_bladder_training(
+            plan,
+            version_for(patient),
+            date.today() - timedelta(days=9),
+            diaries.typical_interval(patient, _ZONE),
+        )
+        plan.bladder_weeks_done = 1
+        plan.bladder_week_started_on = date.today() - timedelta(days=2)
+
+
+def _diary(patient: Patient, starts_on: date) -> None:
+    """Three days as an urge-type woman notes them: often, small amounts, a leak on the way."""
+    diary = diaries.start(patient, starts_on, 3)
+    for day in diaries.days_of(diary):
+        entries = [
+            (EntryKind.WAKE, "06:45", {}),
+            *[
+                (EntryKind.VOID, clock, {"millilitres": 180, "urgency": 3})
+                for clock in (
+                    "06:50",
+                    "08:20",
+                    "09:50",
+                    "11:30",
+                    "13:10",
+                    "15:00",
+                    "16:40",
+                    "18:30",
+                    "20:20",
+                    "22:30",
+                )
+            ],
+            (EntryKind.DRINK, "07:15", {"millilitres": 250, "drink": DrinkKind.COFFEE_TEA}),
+            (EntryKind.DRINK, "10:30", {"millilitres": 250, "drink": DrinkKind.WATER}),
+            (EntryKind.DRINK, "12:30", {"millilitres": 330, "drink": DrinkKind.WATER}),
+            (EntryKind.DRINK, "15:30", {"millilitres": 250, "drink": DrinkKind.COFFEE_TEA}),
+            (EntryKind.DRINK, "18:00", {"millilitres": 250, "drink": DrinkKind.WATER}),
+            (
+                EntryKind.LEAK,
+                "16:35",
+                {"leak_amount": LeakAmount.SMALL, "activity": LeakActivity.URGE, "urgency": 4},
+            ),
+            (EntryKind.PAD, "16:45", {}),
+            (EntryKind.BED, "23:00", {}),
+        ]
+        for number, (kind, clock, details) in enumerate(entries):
+            diaries.add(
+                diary,
+                kind,
+                _ZONE,
+                client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{patient.pseudonym}/{day}/{number}"),
+                day=day,
+                time=time.fromisoformat(clock),
+                **details,
+            )
 
 
 def describe(base_url: str) -> str:

@@ -15,7 +15,14 @@ BIT_RATE = 64  # kbit/s, mono: clear speech, small downloads
 TONE_SECONDS = 0.25
 VOICE_DELAY = 0.35  # the words follow the tone
 # A higher tone to tighten, a lower one to let go; everything else in between.
-TONE_HZ = {"squeeze": 880, "squeeze_cough": 880, "hold": 740, "relax": 440, "rest": 440}
+TONE_HZ = {
+    "squeeze": 880,
+    "squeeze_cough": 880,
+    "quick": 988,
+    "hold": 740,
+    "relax": 440,
+    "rest": 440,
+}
 DEFAULT_HZ = 587
 
 
@@ -48,14 +55,22 @@ def encode(samples: array) -> bytes:
 
 def exercise(line: Timeline, locale: str) -> tuple[bytes, bool]:
     """The exercise as MP3, exactly `line.total` seconds long: at each cue a tone, then its
-    words. Returns the MP3 and whether the words are in it."""
+    words. Words too long for a quick cue are said the first time only, tones after that.
+    Returns the MP3 and whether the words are in it."""
     track = array("h", bytes(2 * RATE * line.total))
     spoken = speech.available()
+    voiced: dict[str, array] = {}
     for cue in line.cues:
         at, end = cue.start * RATE, (cue.start + cue.seconds) * RATE
         _place(track, at, tone(TONE_HZ.get(cue.cue, DEFAULT_HZ)), end)
-        if spoken:
-            _place(track, at + int(VOICE_DELAY * RATE), speech.speak(cue.words, locale), end)
+        if not spoken:
+            continue
+        said = cue.words in voiced
+        if not said:
+            voiced[cue.words] = speech.speak(cue.words, locale)
+        words, start = voiced[cue.words], at + int(VOICE_DELAY * RATE)
+        if not said or start + len(words) <= end:
+            _place(track, start, words, end)
     return encode(track), spoken
 
 

@@ -41,3 +41,15 @@ def apply(base: Any, overrides: Any) -> Any:
                 merged.append(copy.deepcopy(item))
         return merged
     return copy.deepcopy(overrides)
+
+
+def filled(document: Any, defaults: Any) -> Any:
+    """`document` with the tables and keys it lacks taken from `defaults`: a version published
+    before a setting or text existed follows the platform's default for it. Lists are kept as
+    they are, so no module, level or question is added to a version after the fact."""
+    if not (isinstance(document, dict) and isinstance(defaults, dict)):
+        return document
+    merged = dict(document)
+    for key, value in defaults.items():
+        merged[key] = filled(document[key], value) if key in document else copy.deepcopy(value)
+    return merged

@@ -38,6 +38,9 @@ class Program:
     def outcome(self, key: str) -> dict[str, Any]:
         return self.document["outcomes"][key]
 
+    def guidance(self, key: str) -> dict[str, Any]:
+        return self.document["guidance"][key]
+
     def modules(self, cohort: str) -> list[dict[str, Any]]:
         return [m for m in self.document["modules"] if cohort in m["cohorts"]]
 

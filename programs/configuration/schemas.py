@@ -24,6 +24,7 @@ from pelvicoach.programs.enrolment.models import Cohort, Phase
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use a-z, 0-9, - and _ only.")
 COHORTS = [cohort.value for cohort in Cohort]
 OUTCOMES = ("see_gp", "physio", "wait", "awareness", "training", "bladder_training")
+GUIDANCE = ("expectations", "move_up", "step_back", "urge_tips")
 CUES = (
     "start",
     "squeeze",
@@ -33,6 +34,7 @@ CUES = (
     "breathe_in",
     "breathe_out",
     "squeeze_cough",
+    "quick",
     "done",
 )
 # The answers the intake rules read: question key -> option values that must exist.
@@ -75,13 +77,31 @@ class SettingsSchema(_Strict):
     control_recheck_days = fields.Integer(required=True, validate=validate.Range(1, 90))
     iciq_enabled = fields.Boolean(required=True)
     iciq_licence_confirmed = fields.Boolean(required=True)
+    training_days_needed = fields.Integer(required=True, validate=validate.Range(1, 28))
+    training_window_days = fields.Integer(required=True, validate=validate.Range(1, 28))
+    too_hard_repeats = fields.Integer(required=True, validate=validate.Range(1, 10))
+    levels_ahead = fields.Integer(required=True, validate=validate.Range(0, 30))
+    bladder_start_minutes = fields.Integer(required=True, validate=validate.Range(15, 240))
+    bladder_step_minutes = fields.Integer(required=True, validate=validate.Range(5, 60))
+    bladder_goal_minutes = fields.Integer(required=True, validate=validate.Range(30, 300))
+    diary_days = fields.Integer(required=True, validate=validate.Range(1, 7))
 
     @validates_schema
-    def _iciq_needs_licence(self, data: dict[str, Any], **_: Any) -> None:
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("iciq_enabled") and not data.get("iciq_licence_confirmed"):
             raise ValidationError(
                 "The ICIQ-UI Short Form is licensed: confirm the licence to enable it.",
                 "iciq_enabled",
+            )
+        if data.get("training_days_needed", 0) > data.get("training_window_days", 28):
+            raise ValidationError(
+                "The days needed cannot be more than the days looked back on.",
+                "training_days_needed",
+            )
+        if data.get("bladder_goal_minutes", 300) < data.get("bladder_start_minutes", 0):
+            raise ValidationError(
+                "The goal interval must be at least the starting interval.",
+                "bladder_goal_minutes",
             )
 
 
@@ -217,6 +237,11 @@ class ProgramSchema(_Strict):
         values=fields.Nested(OutcomeSchema),
         required=True,
     )
+    guidance = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(GUIDANCE)),
+        values=fields.Nested(OutcomeSchema),
+        required=True,
+    )
     modules = fields.List(fields.Nested(ModuleSchema), required=True, validate=validate.Length(1))
     exercises = fields.List(
         fields.Nested(ExerciseSchema), required=True, validate=validate.Length(1)
@@ -242,6 +267,9 @@ class ProgramSchema(_Strict):
         missing_outcomes = set(OUTCOMES) - set(data.get("outcomes", {}))
         if missing_outcomes:
             need("outcomes", f"Missing outcomes: {', '.join(sorted(missing_outcomes))}.")
+        missing_guidance = set(GUIDANCE) - set(data.get("guidance", {}))
+        if missing_guidance:
+            need("guidance", f"Missing guidance: {', '.join(sorted(missing_guidance))}.")
         levels = [level["level"] for level in data.get("levels", [])]
         if levels != list(range(1, len(levels) + 1)):
             need("levels", "Number the levels 1, 2, 3, ... in order.")

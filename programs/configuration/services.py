@@ -101,7 +101,7 @@ def _program(tenant_id: int, version_id: int, number: int, digest: str) -> Progr
             ProgramVersion.tenant_id == tenant_id, ProgramVersion.id == version_id
         )
     )
-    return Program(document, version_id, number)
+    return Program(overriding.filled(document, default_program().document), version_id, number)
 
 
 def program_of_header(header: Row | tuple[int, int, int, str] | None) -> Program:

@@ -13,10 +13,13 @@ bp = Blueprint(
 )
 
 from pelvicoach.programs.portal import (  # noqa: E402, F401 (each adds its routes to bp)
+    bladder,
     care,
+    diary,
     home,
     intake,
     learn,
+    training,
 )
 from pelvicoach.programs.portal.patient import as_html, localized  # noqa: E402
 

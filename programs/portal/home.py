@@ -37,6 +37,7 @@ def home():
         modules_read=sum(1 for m in modules if m["key"] in me.read),
         modules_total=len(modules),
         last=me.last_intake,
+        level=me.level,
         opens_on=intakes.opens_on(me.last_intake, date.today()),
     )
 

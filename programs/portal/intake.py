@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
-from pelvicoach.programs.intake import pdf, rules
+from pelvicoach.programs.intake import rules
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import AnswerError, Problem, Route
 from pelvicoach.programs.portal import bp
-from pelvicoach.programs.portal.patient import her, localized
+from pelvicoach.programs.portal.patient import her, localized, pdf_download
 
 
 @bp.app_template_global("incontinence_type_label")
@@ -189,14 +189,5 @@ def intake_pdf():
         summary=_summary(last),
         outcome=me.program.outcome(last.route.value),
     )
-    document = pdf.render(html)
-    if document is None:
-        return Response(
-            render_template("portal/pdf_unavailable.html", summary=_summary(last), intake=last),
-            status=503,
-            mimetype="text/html",
-        )
-    response = Response(document, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = 'attachment; filename="vragenlijst-huisarts.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    fallback = render_template("portal/pdf_unavailable.html", summary=_summary(last), intake=last)
+    return pdf_download(html, "vragenlijst-huisarts.pdf", fallback)

@@ -93,7 +93,7 @@ def module_audio(key: str):
     if not voice_available():
         abort(404)
     spec = audio.text_spec(_read_aloud(_module(key)), str(get_locale()))
-    return _clip("text", spec, f"{key}-{get_locale()}.mp3")
+    return clip_response("text", spec, f"{key}-{get_locale()}.mp3")
 
 
 @bp.get("/exercises/<key>")
@@ -114,10 +114,10 @@ def exercise(key: str):
 def exercise_audio(key: str):
     found = _exercise(key)
     spec = audio.exercise_spec(_timeline(found), str(get_locale()))
-    return _clip("exercise", spec, f"{key}-{get_locale()}.mp3")
+    return clip_response("exercise", spec, f"{key}-{get_locale()}.mp3")
 
 
-def _clip(kind: str, spec: dict[str, Any], filename: str) -> Response:
+def clip_response(kind: str, spec: dict[str, Any], filename: str) -> Response:
     """The MP3 when rendered; else 503 with Retry-After while a job renders it."""
     clip = audio.clip_for(kind, spec)
     if clip is None:

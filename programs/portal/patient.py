@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import abort, g
-from flask_babel import get_locale
+from flask import Response, abort, g
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from pelvicoach.platform.access import require_access
 from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.programs import pdf
 from pelvicoach.programs.progress.services import Standing, standing
 
 
@@ -24,6 +27,16 @@ def her() -> Standing:
         require_access(found.patient)
         g.her = found
     return g.her
+
+
+def zone() -> ZoneInfo:
+    """Her tenant's time zone (Flask-Babel's is pytz, which must not meet datetime.combine)."""
+    return ZoneInfo(str(get_timezone()))
+
+
+def today() -> date:
+    """Her calendar day: in her tenant's time zone, not the server's."""
+    return datetime.now(zone()).date()
 
 
 def localized(text: dict[str, str] | None) -> str:
@@ -58,3 +71,15 @@ def illustration_in(svg: str, title: str, description: str) -> Markup:
             flags=re.S,
         )
     return Markup(svg)  # noqa: S704 (our own files, with escaped texts put in)
+
+
+def pdf_download(html: str, filename: str, fallback: str) -> Response:
+    """`html` as a PDF attachment; where PDFs cannot be made here, the `fallback` page (503)
+    that she can print or show instead."""
+    document = pdf.render(html)
+    if document is None:
+        return Response(fallback, status=503, mimetype="text/html")
+    response = Response(document, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,5 +1,6 @@
-"""Her record, the program version she follows, what she has read and her last intake: one
-statement, whatever her history, because her home page is the busiest page there is."""
+"""Her record, the program version she follows, what she has read, her last intake and her
+training level: one statement, whatever her history, because her home page is the busiest
+page there is."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pelvicoach.programs.configuration.services import program_of_header
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.information.models import ModuleRead
 from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.training.models import TrainingPlan
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Standing:
     program: Program
     read: frozenset[str]  # keys of the modules she has read
     last_intake: Intake | None
+    level: int | None  # her training level, once she opened the training
 
 
 def standing(tenant_id: int, user_id: int) -> Standing | None:
@@ -62,6 +65,7 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
             version.digest,
             read,
             Intake,
+            TrainingPlan.level,
         )
         .select_from(Patient)
         .outerjoin(
@@ -70,15 +74,20 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
             & (version.id == func.coalesce(Patient.program_version_id, current)),
         )
         .outerjoin(Intake, (Intake.tenant_id == tenant_id) & (Intake.id == latest))
+        .outerjoin(
+            TrainingPlan,
+            (TrainingPlan.tenant_id == tenant_id) & (TrainingPlan.patient_id == Patient.id),
+        )
         .where(Patient.tenant_id == tenant_id, Patient.user_id == user_id)
     ).first()
     if row is None:
         return None
-    patient, version_id, version_tenant, number, digest, read_keys, last = row
+    patient, version_id, version_tenant, number, digest, read_keys, last, level = row
     header = (version_id, version_tenant, number, digest) if version_id is not None else None
     return Standing(
         patient=patient,
         program=program_of_header(header),
         read=frozenset(read_keys.split(",")) if read_keys else frozenset(),
         last_intake=last,
+        level=level,
     )

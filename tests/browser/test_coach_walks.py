@@ -8,119 +8,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from axe import violations
+from intake_answers import CLEAR, STRESS, postpartum
 from playwright.sync_api import Page, expect
+from walking import accessible, answer_intake, sign_in
 
-from pelvicoach.platform.accounts import Role, create_user
-from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import tenant_context
-from pelvicoach.programs.demo import DEMO_PASSWORD, seed_demo
-from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
-from pelvicoach.tenants.services import get_by_slug
+from pelvicoach.programs.enrolment.models import Cohort
 
 pytestmark = pytest.mark.browser
-
-CLEAR = {"control_feel": "clearly", "control_relax": "yes", "control_hold": "yes"}
-STRESS = {
-    "leaked": "yes",
-    "leak_when": ["activity"],
-    "leak_most": "activity",
-    "isi_frequency": "weekly",
-    "isi_amount": "drops",
-}
-
-
-def postpartum(weeks: int, **changes) -> dict:
-    return {
-        "delivery_date": (date.today() - timedelta(weeks=weeks)).isoformat(),
-        "delivery_kind": "vaginal",
-        "tear_grade": "minor",
-        "red_flags": ["none"],
-        **STRESS,
-        **CLEAR,
-        **changes,
-    }
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args: dict) -> dict:
-    return {
-        **browser_context_args,
-        "viewport": {"width": 360, "height": 740},
-        "locale": "nl-NL",
-        "bypass_csp": True,  # only to inject axe-core; the product keeps its CSP
-        "accept_downloads": True,
-    }
-
-
-@pytest.fixture
-def coach(live_server, platform_app):
-    """The demo tenants, and a way to enrol a new woman at De Linde."""
-    with platform_app.app_context():
-        seed_demo()
-
-    def enrol(local: str, cohort: Cohort = Cohort.POSTPARTUM) -> str:
-        email = f"{local}@delinde.example"
-        with platform_app.app_context():
-            tenant = get_by_slug("delinde")
-            with tenant_context(tenant.id, db.session):
-                user = create_user(
-                    tenant_id=tenant.id,
-                    email=email,
-                    name=f"{local.title()} Test",
-                    roles=[Role.PATIENT],
-                    password=DEMO_PASSWORD,
-                    locale="nl",
-                )
-                db.session.flush()
-                db.session.add(
-                    Patient(
-                        tenant_id=tenant.id,
-                        user_id=user.id,
-                        pseudonym=f"PWALK{user.id:04d}",
-                        cohort=cohort,
-                        birth_year=1992,
-                        phase=Phase.INFORMATION,
-                    )
-                )
-                db.session.commit()
-        return email
-
-    return live_server, enrol
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/t/delinde/login")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hallo")
-
-
-def accessible(page: Page, problems: list[str]) -> None:
-    problems += [f"{page.url}: {v}" for v in violations(page)]
-
-
-def answer_intake(page: Page, base: str, answers: dict, problems: list[str]) -> None:
-    """From her home page to the result, one screen at a time, checking each screen."""
-    page.get_by_role("link", name="Beantwoord de vragen").click()
-    accessible(page, problems)
-    page.get_by_role("link", name="Start").click()
-    while "/intake/q/" in page.url:
-        key = page.url.rsplit("/", 1)[1]
-        accessible(page, problems)
-        value = answers[key]
-        if key == "delivery_date":
-            page.locator("input[name=answer]").fill(value)
-        else:
-            for chosen in value if isinstance(value, list) else [value]:
-                page.locator(f'input[name=answer][value="{chosen}"]').check()
-        page.get_by_role("button", name="Volgende").click()
-    expect(page).to_have_url(re.compile(r"/intake/check$"))
-    accessible(page, problems)
-    page.get_by_role("button", name="Verstuur mijn antwoorden").click()
-    expect(page).to_have_url(re.compile(r"/intake/result$"))
-    accessible(page, problems)
 
 
 def test_a_red_flag_sends_her_to_the_gp_with_a_summary_and_providers(coach, page: Page):
@@ -178,7 +72,7 @@ def test_stress_type_unlocks_training(coach, page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Je kunt beginnen met oefenen")
     expect(page.get_by_role("heading", name="Blaastraining bij aandrang")).to_have_count(0)
     page.goto(f"{base}/t/delinde/")
-    expect(page.get_by_text("Open: je mag beginnen met oefenen.")).to_be_visible()
+    expect(page.get_by_role("link", name="Naar de oefeningen van vandaag")).to_be_visible()
     assert problems == []
 
 

@@ -11,7 +11,7 @@
   var startButton = part("start"), pauseButton = part("pause"), resetButton = part("reset");
   var tones = part("tones");
   // The same pitches as the MP3: higher to tighten, lower to let go.
-  var pitch = { squeeze: 880, squeeze_cough: 880, hold: 740, relax: 440, rest: 440 };
+  var pitch = { squeeze: 880, squeeze_cough: 880, quick: 988, hold: 740, relax: 440, rest: 440 };
   var elapsed = 0, running = false, last = null, current = -1, timer = null, audio = null;
 
   function beep(cue) {
@@ -43,7 +43,8 @@
         cueText.textContent = cue.words;
         root.setAttribute("data-cue", cue.cue);
         repetition.textContent = cue.repetition
-          ? root.getAttribute("data-label-repetition").replace("{n}", cue.repetition) : "";
+          ? root.getAttribute("data-label-repetition").replace("{n}", cue.repetition)
+            .replace("{total}", cue.of) : "";
         if (running) beep(cue.cue);
       }
       count.textContent = String(Math.ceil(cue.start + cue.seconds - elapsed));
@@ -80,7 +81,13 @@
     startButton.disabled = false;
     pauseButton.disabled = true;
     if (!finished) cueText.textContent = root.getAttribute("data-label-paused");
-    startButton.focus();
+    var next = finished && elapsed >= line.total && document.getElementById(root.getAttribute("data-done-target") || "");
+    if (next) {
+      next.scrollIntoView({ block: "start" });
+      next.focus();
+    } else {
+      startButton.focus();
+    }
   }
 
   function reset() {

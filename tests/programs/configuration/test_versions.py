@@ -108,6 +108,9 @@ INVALID = [
         "levels",
     ),
     ("unknown field", {"settings": {"colour": "red"}}, "settings"),
+    ("more days needed than looked at", {"settings": {"training_days_needed": 8}}, "settings"),
+    ("bladder goal below the start", {"settings": {"bladder_goal_minutes": 45}}, "settings"),
+    ("unknown guidance", {"guidance": {"cheer": {"title": {}, "text": {}}}}, "guidance"),
 ]
 
 
@@ -190,3 +193,39 @@ def test_the_cli_publishes_from_a_file_and_refuses_an_invalid_one(cli, make_tena
 def test_the_document_is_json_and_survives_a_round_trip():
     document = build()
     assert json.loads(json.dumps(document)) == copy.deepcopy(document)
+
+
+def test_a_version_published_before_a_setting_existed_follows_the_default_for_it(db, make_tenant):
+    """Older documents lack later settings and texts: they get the default's, nothing else
+    changes, and no module or level is added to them."""
+    from datetime import UTC, datetime
+
+    from pelvicoach.programs.configuration.models import ProgramVersion
+    from pelvicoach.programs.configuration.services import tenant_program
+
+    tenant = make_tenant("linde")
+    older = copy.deepcopy(default_program().document)
+    older["settings"] = {**older["settings"], "control_recheck_days": 10}
+    del older["settings"]["training_days_needed"], older["guidance"], older["cues"]["quick"]
+    older["modules"] = older["modules"][:1]
+    with tenant_context(tenant.id, db.session):
+        db.session.add(
+            ProgramVersion(
+                tenant_id=tenant.id,
+                number=1,
+                document=older,
+                overrides={},
+                digest="older-" + "0" * 58,
+                note="",
+                published_at=datetime.now(UTC),
+            )
+        )
+        db.session.commit()
+        program = tenant_program(tenant.id)
+    assert program.number == 1
+    assert program.settings["control_recheck_days"] == 10
+    assert program.settings["training_days_needed"] == 5
+    assert program.guidance("move_up") == default_program().guidance("move_up")
+    assert program.cues["quick"] == default_program().cues["quick"]
+    assert [m["key"] for m in program.document["modules"]] == [older["modules"][0]["key"]]
+    assert "training_days_needed" not in older["settings"]  # the stored one is not changed

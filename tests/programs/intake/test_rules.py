@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from intake_answers import CLEAR, STRESS
+from intake_answers import postpartum as answers_after_birth
 
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import build, default_program
@@ -12,26 +14,10 @@ from pelvicoach.programs.intake import rules
 from pelvicoach.programs.intake.rules import AnswerError, Problem, Route
 
 TODAY = date(2026, 11, 26)
-CLEAR = {"control_feel": "clearly", "control_relax": "yes", "control_hold": "yes"}
-STRESS = {
-    "leaked": "yes",
-    "leak_when": ["activity"],
-    "leak_most": "activity",
-    "isi_frequency": "weekly",  # 3
-    "isi_amount": "drops",  # 1 -> ISI 3, moderate
-}
 
 
 def postpartum(weeks: int, **answers):
-    base = {
-        "delivery_date": (TODAY - timedelta(weeks=weeks)).isoformat(),
-        "delivery_kind": "vaginal",
-        "tear_grade": "minor",
-        "red_flags": ["none"],
-        **STRESS,
-        **CLEAR,
-    }
-    return {**base, **answers}
+    return answers_after_birth(weeks, TODAY, **answers)
 
 
 def menopause(**answers):

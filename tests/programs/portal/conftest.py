@@ -67,3 +67,16 @@ def walk(client) -> Callable[[dict], object]:
         return client.post(location)
 
     return answer_all
+
+
+@pytest.fixture
+def trainee(patient_in, walk) -> Callable[..., object]:
+    """A signed-in patient whose intake unlocked training (with bladder training for urge)."""
+    from intake_answers import URGE, postpartum
+
+    def make(email: str = "anna@example.nl", urge: bool = False) -> object:
+        patient = patient_in(email)
+        walk(postpartum(10, **(URGE if urge else {})))
+        return patient
+
+    return make

@@ -4,33 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from intake_answers import CLEAR, STRESS, URGE, postpartum
 from sqlalchemy import func, select
 
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.intake.models import Intake
-
-CLEAR = {"control_feel": "clearly", "control_relax": "yes", "control_hold": "yes"}
-STRESS = {
-    "leaked": "yes",
-    "leak_when": ["activity"],
-    "leak_most": "activity",
-    "isi_frequency": "weekly",
-    "isi_amount": "drops",
-}
-
-
-def postpartum(weeks: int, **changes) -> dict:
-    return {
-        "delivery_date": (date.today() - timedelta(weeks=weeks)).isoformat(),
-        "delivery_kind": "vaginal",
-        "tear_grade": "minor",
-        "red_flags": ["none"],
-        **STRESS,
-        **CLEAR,
-        **changes,
-    }
 
 
 def _intakes(tenant) -> list[Intake]:
@@ -105,7 +85,7 @@ def test_stress_type_unlocks_training_and_urge_type_also_bladder_training(
     stress_page = client.get("/t/linde/intake/result")
     client.post("/t/linde/logout")
     second = patient_in("urge@example.nl")
-    walk(postpartum(10, leak_when=["urge"], leak_most="urge"))
+    walk(postpartum(10, **URGE))
     urge_page = client.get("/t/linde/intake/result")
     stress, urge = _intakes(linde)
     assert (stress.route, stress.bladder_training) == ("training", False)
@@ -217,7 +197,7 @@ def test_home_page_statements_do_not_grow_with_her_history(
     with count_queries() as after:
         home = client.get("/t/linde/?lang=en")
     assert "3 of 3 read" in home.text
-    assert "Unlocked" in home.text
+    assert "To today's training" in home.text
     # tenant, the tenant into the transaction, session with user and roles, her standing
     assert after.count == before.count <= 4, "\n".join(after.statements)
 

@@ -1,4 +1,4 @@
-"""Her intake summary as a PDF, for her GP visit (WeasyPrint; needs Debian's Pango)."""
+"""Printable summaries as PDF, for her GP or physiotherapist (WeasyPrint; needs Debian's Pango)."""
 
 from __future__ import annotations
 

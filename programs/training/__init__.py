@@ -1,0 +1,1 @@
+"""Exercise therapy: her level, the sessions she logs, progression and bladder training."""

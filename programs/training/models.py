@@ -1,0 +1,78 @@
+"""Her training plan and the sessions she logs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pelvicoach.platform.extensions import BigId, db, enum_column
+from pelvicoach.platform.tenancy import TenantScoped
+
+
+class Completion(StrEnum):
+    FULLY = "fully"
+    PARTLY = "partly"
+
+
+class Effort(StrEnum):
+    EASY = "easy"
+    RIGHT = "right"
+    TOO_HARD = "too_hard"
+
+
+class TrainingPlan(TenantScoped, db.Model):
+    """Where she is in the training and in bladder training: one row per patient, changed by
+    her choices (and, later, her clinician's)."""
+
+    __tablename__ = "training_plans"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "patient_id", name="uq_training_plans_tenant_id_patient"),
+    )
+
+    id: Mapped[BigId]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    highest_level: Mapped[int] = mapped_column(Integer, default=1)
+    level_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Her first logged session: weeks of practice (re-assessment, the 8-week alert) count from it.
+    practice_started_on: Mapped[date | None] = mapped_column(Date)
+    # Switched on by an urge or mixed intake, or by her clinician.
+    bladder_training: Mapped[bool] = mapped_column(Boolean, default=False)
+    bladder_start_minutes: Mapped[int | None] = mapped_column(Integer)
+    bladder_weeks_done: Mapped[int] = mapped_column(Integer, default=0)
+    bladder_week_started_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExerciseSession(TenantScoped, db.Model):
+    """One guided set she did and logged. The busiest table there is (a billion rows over the
+    platform's life): its index leads with tenant and patient and ends with the time, which is
+    also the column to partition it by month on. `client_id` comes from her device, so a
+    log sent twice (a double tap, an offline queue replayed) is stored once."""
+
+    __tablename__ = "exercise_sessions"
+    __table_args__ = (
+        Index(
+            "ix_exercise_sessions_tenant_id_patient_id_performed_at",
+            "tenant_id",
+            "patient_id",
+            "performed_at",
+        ),
+        UniqueConstraint(
+            "tenant_id", "patient_id", "client_id", name="uq_exercise_sessions_client_id"
+        ),
+    )
+
+    id: Mapped[BigId]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    performed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)  # her own calendar day, in the tenant's time zone
+    level: Mapped[int] = mapped_column(Integer)
+    completion: Mapped[Completion] = mapped_column(enum_column(Completion, "completion"))
+    effort: Mapped[Effort] = mapped_column(enum_column(Effort, "effort"))
+    leaked: Mapped[bool] = mapped_column(Boolean)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

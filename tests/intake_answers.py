@@ -1,0 +1,28 @@
+"""Intake answers for tests that walk the intake: a postpartum woman with stress leakage and
+clear control, and changes on top."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+CLEAR = {"control_feel": "clearly", "control_relax": "yes", "control_hold": "yes"}
+STRESS = {
+    "leaked": "yes",
+    "leak_when": ["activity"],
+    "leak_most": "activity",
+    "isi_frequency": "weekly",
+    "isi_amount": "drops",
+}
+URGE = {"leak_when": ["urge"], "leak_most": "urge"}
+
+
+def postpartum(weeks: int, today: date | None = None, **changes) -> dict:
+    return {
+        "delivery_date": ((today or date.today()) - timedelta(weeks=weeks)).isoformat(),
+        "delivery_kind": "vaginal",
+        "tear_grade": "minor",
+        "red_flags": ["none"],
+        **STRESS,
+        **CLEAR,
+        **changes,
+    }
