@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.configuration.cli import program_command
     from pelvicoach.programs.diary import models as _diary  # noqa: F401
     from pelvicoach.programs.enrolment.models import Patient
+    from pelvicoach.programs.followup import models as _followup  # noqa: F401
     from pelvicoach.programs.information import models as _information  # noqa: F401
     from pelvicoach.programs.intake import models as _intake  # noqa: F401
     from pelvicoach.programs.portal import bp as portal

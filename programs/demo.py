@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 from pelvicoach.platform.accounts import Role, create_user, find_user
 from pelvicoach.platform.extensions import db
@@ -21,7 +22,9 @@ from pelvicoach.programs.configuration.services import publish, version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DrinkKind, EntryKind, LeakActivity, LeakAmount
 from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
+from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
+from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import Completion, Effort
 from pelvicoach.tenants.care_providers import add_provider
@@ -209,13 +212,13 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
 
 # Weeks of practice behind the women in training, so their pages show a history.
 DEMO_PRACTICE: dict[str, dict[str, Any]] = {
-    "lotte": {"weeks": 6, "level": 3, "diary": False},
-    "julia": {"weeks": 3, "level": 2, "diary": True},
+    "lotte": {"weeks": 6, "level": 3, "diary": False, "check_in": True},
+    "julia": {"weeks": 3, "level": 2, "diary": True, "check_in": False},
 }
 _ZONE = ZoneInfo("Europe/Amsterdam")
 
 
-def _practise(patient: Patient, weeks: int, level: int, diary: bool) -> None:
+def _practise(patient: Patient, weeks: int, level: int, diary: bool, check_in: bool) -> None:
     """Sets on most days (fewer in the last weeks, as happens), her level, and for the urge
     type a bladder diary and bladder training under way."""
     now = datetime.now(UTC)
@@ -240,6 +243,21 @@ def _practise(patient: Patient, weeks: int, level: int, diary: bool) -> None:
             )
     plan.level = plan.highest_level = level
     plan.level_since = now - timedelta(days=8)
+    if check_in:  # her week-4 check-in: a little better
+        answers = {
+            "leaked": "yes",
+            "isi_frequency": "monthly",
+            "isi_amount": "drops",
+            "pgi_i": "a_little_better",
+        }
+        last = db.session.scalar(
+            select(Intake).where(
+                Intake.tenant_id == patient.tenant_id, Intake.patient_id == patient.id
+            )
+        )
+        followup.complete(
+            patient, version_for(patient), answers, week=4, intake=last, today=date.today()
+        )
     if diary:
         _diary(patient, date.today() - timedelta(days=12))
         training.start_bladder_training(

@@ -27,6 +27,8 @@ from pelvicoach.programs.configuration.services import publish
 from pelvicoach.programs.content import default_document
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DiaryEntry, EntryKind
+from pelvicoach.programs.followup import services as followup
+from pelvicoach.tenants.care_providers import ProviderKind
 
 ROLES = ("admin", "enrolment", "clinician", "analyst", "patient")
 # Shared, tenant-free files; and signing out, which would end the very sessions under test.
@@ -68,6 +70,7 @@ def tenant_a(make_tenant, make_user, make_patient, db):
             time=time(9, 0),
         )
         entry_id = database.session.scalar(select(DiaryEntry.id))
+        referral = followup.confirm_referral(patient, None, ProviderKind.GP, None)
         token = "tenant-a-reset-token-0123456789abcdef"
         database.session.add(
             password_reset.PasswordResetToken(
@@ -86,6 +89,7 @@ def tenant_a(make_tenant, make_user, make_patient, db):
             "number": str(A_LEVEL),
             "kind": "void",
             "entry_id": str(entry_id),
+            "referral_id": str(referral.id),
         }
     secrets = [
         "Lindeboom",

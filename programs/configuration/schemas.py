@@ -24,7 +24,7 @@ from pelvicoach.programs.enrolment.models import Cohort, Phase
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use a-z, 0-9, - and _ only.")
 COHORTS = [cohort.value for cohort in Cohort]
 OUTCOMES = ("see_gp", "physio", "wait", "awareness", "training", "bladder_training")
-GUIDANCE = ("expectations", "move_up", "step_back", "urge_tips")
+GUIDANCE = ("expectations", "move_up", "step_back", "urge_tips", "no_improvement")
 CUES = (
     "start",
     "squeeze",
@@ -85,6 +85,10 @@ class SettingsSchema(_Strict):
     bladder_step_minutes = fields.Integer(required=True, validate=validate.Range(5, 60))
     bladder_goal_minutes = fields.Integer(required=True, validate=validate.Range(30, 300))
     diary_days = fields.Integer(required=True, validate=validate.Range(1, 7))
+    reassessment_weeks = fields.Integer(required=True, validate=validate.Range(1, 26))
+    alert_week = fields.Integer(required=True, validate=validate.Range(1, 52))
+    isi_minimal_change = fields.Float(required=True, validate=validate.Range(0.5, 12))
+    iciq_minimal_change = fields.Float(required=True, validate=validate.Range(0.5, 21))
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_: Any) -> None:
@@ -224,6 +228,27 @@ class QuestionSchema(_Strict):
             raise ValidationError("The exclusive answer must be one of the options.", "exclusive")
 
 
+class ReassessmentSchema(_Strict):
+    repeat = fields.List(fields.String(validate=KEY), required=True)
+    questions = fields.List(
+        fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=2)
+    )
+
+    @validates_schema
+    def _what_the_rules_read(self, data: dict[str, Any], **_: Any) -> None:
+        questions = data.get("questions") or []
+        first = questions[0] if questions else {}
+        if first.get("key") != "leaked" or {o["value"] for o in first.get("options", [])} != {
+            "yes",
+            "no",
+        }:
+            raise ValidationError("Ask 'leaked' (yes or no) first.", "questions")
+        pgi = next((q for q in questions if q["key"] == "pgi_i"), None)
+        scores = sorted(o.get("score", 0) for o in (pgi or {}).get("options", []))
+        if pgi is None or pgi["kind"] != "single" or scores != list(range(1, 8)):
+            raise ValidationError("Ask 'pgi_i' with 7 answers scored 1 to 7.", "questions")
+
+
 class ProgramSchema(_Strict):
     settings = fields.Nested(SettingsSchema, required=True)
     disclaimer = Text(required=True)
@@ -247,6 +272,7 @@ class ProgramSchema(_Strict):
         fields.Nested(ExerciseSchema), required=True, validate=validate.Length(1)
     )
     questions = fields.List(fields.Nested(QuestionSchema), required=True)
+    reassessment = fields.Nested(ReassessmentSchema, required=True)
 
     @validates_schema
     def _complete(self, data: dict[str, Any], **_: Any) -> None:
@@ -282,6 +308,9 @@ class ProgramSchema(_Strict):
             present = {option["value"] for option in question.get("options", [])}
             if values - present:
                 need("questions", f"{key!r} needs the answers {', '.join(sorted(values))}.")
+        unknown = set(data.get("reassessment", {}).get("repeat", [])) - set(questions)
+        if unknown:
+            need("reassessment", f"Repeats unknown questions: {', '.join(sorted(unknown))}.")
         for question in questions.values():
             condition = question.get("show_if")
             if condition and condition["question"] not in questions:

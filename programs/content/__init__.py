@@ -1,4 +1,5 @@
-"""The platform's default program, as data: `program.toml`, `intake.toml`, one file per
+"""The platform's default program, as data: `program.toml`, `intake.toml`, `reassessment.toml`,
+one file per
 information module and awareness exercise, and the illustrations. Assembled into one document
 here; tenants publish versions derived from it (see `programs.configuration`)."""
 
@@ -33,6 +34,7 @@ def _default() -> dict[str, Any]:
     return {
         **_toml(ROOT.joinpath("program.toml")),
         "questions": _toml(ROOT.joinpath("intake.toml"))["questions"],
+        "reassessment": _toml(ROOT.joinpath("reassessment.toml")),
         "modules": _keyed("modules"),
         "exercises": _keyed("exercises"),
     }

@@ -75,11 +75,11 @@ class Outcome:
         }
 
 
-def _option(question: dict[str, Any], value: str) -> dict[str, Any] | None:
+def option(question: dict[str, Any], value: str) -> dict[str, Any] | None:
     return next((o for o in question.get("options", []) if o["value"] == value), None)
 
 
-def _shown(question: dict[str, Any], answers: dict[str, Answer]) -> bool:
+def shown(question: dict[str, Any], answers: dict[str, Answer]) -> bool:
     condition = question.get("show_if")
     if not condition:
         return True
@@ -90,7 +90,7 @@ def _shown(question: dict[str, Any], answers: dict[str, Answer]) -> bool:
 
 def questions(program: Program, cohort: str, answers: dict[str, Answer]) -> list[dict[str, Any]]:
     """The questions she is asked, given what she answered so far (some depend on others)."""
-    return [q for q in program.questions(cohort) if _shown(q, answers)]
+    return [q for q in program.questions(cohort) if shown(q, answers)]
 
 
 def parse(question: dict[str, Any], raw: Answer | None, today: date) -> Answer:
@@ -110,7 +110,7 @@ def parse(question: dict[str, Any], raw: Answer | None, today: date) -> Answer:
         if given < today.replace(year=today.year - OLDEST_DELIVERY_YEARS, day=1):
             raise AnswerError({key: Problem.DATE_TOO_OLD})
         return given.isoformat()
-    if any(_option(question, value) is None for value in values):
+    if any(option(question, value) is None for value in values):
         raise AnswerError({key: Problem.UNKNOWN_CHOICE})
     if question["kind"] == "single":
         if len(values) > 1:
@@ -128,9 +128,16 @@ def check(
 ) -> dict[str, Answer]:
     """Every question she is asked answered and valid: the answers kept (those of questions
     she is no longer asked are dropped). AnswerError lists every problem."""
+    return check_all(questions(program, cohort, answers), answers, today)
+
+
+def check_all(
+    asked: list[dict[str, Any]], answers: dict[str, Answer], today: date
+) -> dict[str, Answer]:
+    """Each of the `asked` questions answered and valid; AnswerError lists every problem."""
     kept: dict[str, Answer] = {}
     problems: dict[str, Problem] = {}
-    for question in questions(program, cohort, answers):
+    for question in asked:
         try:
             kept[question["key"]] = parse(question, answers.get(question["key"]), today)
         except AnswerError as error:
@@ -154,7 +161,7 @@ def _isi_severity(isi: int) -> str:
 def _chosen(asked: dict[str, dict[str, Any]], answers: dict[str, Answer], key: str) -> dict:
     """The option she chose for a single-choice question she was asked; {} otherwise."""
     question, value = asked.get(key), answers.get(key)
-    return (_option(question, value) or {}) if question and isinstance(value, str) else {}
+    return (option(question, value) or {}) if question and isinstance(value, str) else {}
 
 
 def _control(asked: dict[str, dict[str, Any]], answers: dict[str, Answer]) -> str:
@@ -177,7 +184,7 @@ def score(program: Program, cohort: str, answers: dict[str, Answer], today: date
         for key, question in asked.items()
         if question["kind"] == "multi"
         for value in answers.get(key, [])
-        if (_option(question, value) or {}).get("red_flag")
+        if (option(question, value) or {}).get("red_flag")
     ]
     leaked = answers.get("leaked") == "yes"
     isi = points("isi_frequency") * points("isi_amount") if leaked else None

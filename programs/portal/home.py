@@ -12,9 +12,10 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.auth import home_for
 from pelvicoach.platform.tenancy import current_tenant
 from pelvicoach.programs.care.services import who_looked
+from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.portal import bp
-from pelvicoach.programs.portal.patient import her
+from pelvicoach.programs.portal.patient import her, today
 
 
 @bp.get("/")
@@ -38,6 +39,10 @@ def home():
         modules_total=len(modules),
         last=me.last_intake,
         level=me.level,
+        alert=me.open_alert,
+        check_in=followup.next_due(
+            me.check_ins, followup.practice_week_from(me.practice_started_on, today()), me.program
+        ),
         opens_on=intakes.opens_on(me.last_intake, date.today()),
     )
 

@@ -18,7 +18,9 @@ from pelvicoach.programs.audio import services as audio
 from pelvicoach.programs.audio.speech import available as voice_available
 from pelvicoach.programs.audio.timeline import level_timeline
 from pelvicoach.programs.enrolment.models import Phase
+from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.portal import bp
+from pelvicoach.programs.portal.followup import severity_chart
 from pelvicoach.programs.portal.learn import clip_response
 from pelvicoach.programs.portal.patient import Standing, her, today, zone
 from pelvicoach.programs.training import progression
@@ -140,7 +142,8 @@ def progress():
         today=last_day,
         days=sum(1 for day in sets if (last_day - day).days < 28),
         run=_run(sets, last_day),
-        practice_weeks=_practice_weeks(plan, last_day),
+        practice_weeks=followup.practice_week(plan, last_day),
+        graph=severity_chart()[0] if me.check_ins else None,
     )
 
 
@@ -152,9 +155,3 @@ def _run(sets: dict[date, int], last_day: date) -> int:
         run += 1
         day -= timedelta(days=1)
     return run
-
-
-def _practice_weeks(plan: TrainingPlan, last_day: date) -> int | None:
-    if plan.practice_started_on is None:
-        return None
-    return (last_day - plan.practice_started_on).days // 7

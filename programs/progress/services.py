@@ -5,6 +5,7 @@ page there is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -14,6 +15,8 @@ from pelvicoach.programs.configuration.models import ProgramVersion
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import program_of_header
 from pelvicoach.programs.enrolment.models import Patient
+from pelvicoach.programs.followup.models import Reassessment
+from pelvicoach.programs.followup.services import newest_open_alert
 from pelvicoach.programs.information.models import ModuleRead
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.training.models import TrainingPlan
@@ -26,6 +29,9 @@ class Standing:
     read: frozenset[str]  # keys of the modules she has read
     last_intake: Intake | None
     level: int | None  # her training level, once she opened the training
+    practice_started_on: date | None
+    check_ins: int  # re-assessments done
+    open_alert: int | None  # the id of her newest alert no referral followed yet
 
 
 def standing(tenant_id: int, user_id: int) -> Standing | None:
@@ -56,6 +62,13 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         .correlate(Patient)
         .scalar_subquery()
     )
+    check_ins = (
+        select(func.count(Reassessment.id))
+        .where(Reassessment.tenant_id == tenant_id, Reassessment.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    open_alert = newest_open_alert(tenant_id, Patient.id).correlate(Patient).scalar_subquery()
     row = db.session.execute(
         select(
             Patient,
@@ -66,6 +79,9 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
             read,
             Intake,
             TrainingPlan.level,
+            TrainingPlan.practice_started_on,
+            check_ins,
+            open_alert,
         )
         .select_from(Patient)
         .outerjoin(
@@ -82,7 +98,19 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
     ).first()
     if row is None:
         return None
-    patient, version_id, version_tenant, number, digest, read_keys, last, level = row
+    (
+        patient,
+        version_id,
+        version_tenant,
+        number,
+        digest,
+        read_keys,
+        last,
+        level,
+        started,
+        done,
+        alert,
+    ) = row
     header = (version_id, version_tenant, number, digest) if version_id is not None else None
     return Standing(
         patient=patient,
@@ -90,4 +118,7 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         read=frozenset(read_keys.split(",")) if read_keys else frozenset(),
         last_intake=last,
         level=level,
+        practice_started_on=started,
+        check_ins=done or 0,
+        open_alert=alert,
     )
