@@ -15,7 +15,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
-from sqlalchemy import BigInteger, Enum, Integer, MetaData
+from sqlalchemy import BigInteger, Enum, Integer, MetaData, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -80,4 +80,68 @@ def insert_once(model: type, values: dict[str, Any], unique: list[str]) -> int |
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(model.id)
+    )
+
+
+def insert_all_once(model: type, rows: list[dict[str, Any]], unique: list[str]) -> None:
+    """Many rows in one statement, those already there (by `unique`) skipped. On PostgreSQL
+    the rows travel as one array per column (INSERT ... SELECT FROM unnest): one round trip
+    and one small statement, however many rows; elsewhere an executemany."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect
+    if dialect.name != "postgresql":
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=unique)
+        db.session.execute(statement, rows)
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    names = list(rows[0])
+    arrays = ", ".join(
+        f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        for n, name in enumerate(names)
+    )
+    values = {
+        f"c{n}": [row[name].value if isinstance(row[name], PyEnum) else row[name] for row in rows]
+        for n, name in enumerate(names)
+    }
+    db.session.execute(
+        text(
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"  # noqa: S608 (model names only)
+            f" ON CONFLICT ({', '.join(unique)}) DO NOTHING"
+        ),
+        values,
+    )
+
+
+def update_all(model: type, rows: list[dict[str, Any]], tenant_id: int) -> None:
+    """Set columns of many rows of one tenant by id, each its own values, in one statement on
+    PostgreSQL (UPDATE ... FROM unnest); elsewhere an executemany."""
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    names = [name for name in rows[0] if name != "id"]
+    dialect = db.session.get_bind().dialect
+    if dialect.name != "postgresql":
+        db.session.execute(
+            table.update()
+            .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("row_id"))
+            .values({name: bindparam(name) for name in names}),
+            [{"row_id": row["id"], **{name: row[name] for name in names}} for row in rows],
+        )
+        return
+    columns = ["id", *names]
+    arrays = ", ".join(
+        f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        for n, name in enumerate(columns)
+    )
+    sets = ", ".join(f"{name} = v.{name}" for name in names)
+    db.session.execute(
+        text(
+            f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({', '.join(columns)})"  # noqa: S608 (model names only)
+            f" WHERE {table.name}.tenant_id = :tenant AND {table.name}.id = v.id"
+        ),
+        {
+            "tenant": tenant_id,
+            **{f"c{n}": [row[name] for row in rows] for n, name in enumerate(columns)},
+        },
     )

@@ -7,11 +7,16 @@ mailbox page. After a real send the body is cleared: it may hold a sign-in link.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import DateTime, String, Text
@@ -66,17 +71,71 @@ def send_mail(mail_id: int) -> None:
 
 
 def _smtp_send(mail: OutgoingMail) -> None:
+    message = new_message(mail.recipient, mail.subject)
+    message.set_content(mail.body or "")
+    with smtp_connection() as smtp:
+        smtp.send_message(message)
+
+
+def new_message(to: str, subject: str) -> EmailMessage:
+    """A message from the platform's sender, with its own Message-ID."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
-    message["To"] = mail.recipient
-    message["Subject"] = mail.subject
+    message["To"] = to
+    message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rsplit("@", 1)[-1].strip(">"))
-    message.set_content(mail.body or "")
+    return message
+
+
+@contextmanager
+def smtp_connection(config: Mapping[str, Any] | None = None) -> Iterator[smtplib.SMTP]:
+    """One connection to the configured SMTP server, for one mail or a whole batch."""
+    config = config or current_app.config
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
+        yield smtp
+
+
+def sender_address() -> str:
+    return parseaddr(current_app.config["MAIL_SENDER"])[1]
+
+
+def send_all(messages: list[tuple[str, bytes]], connections: int = 4) -> None:
+    """Many ready-made messages (recipient, RFC 5322 bytes) over a few SMTP connections at
+    once: a batch waits on the server's replies, not on Python, so threads make it faster."""
+    config, sender = dict(current_app.config), sender_address()
+    parts = [messages[n::connections] for n in range(min(connections, len(messages)))]
+
+    def send(part: list[tuple[str, bytes]]) -> None:
+        with smtp_connection(config) as smtp:
+            smtp.ehlo_or_helo_if_needed()
+            pipelined = smtp.has_extn("pipelining")
+            for recipient, data in part:
+                if pipelined:
+                    _pipelined(smtp, sender, recipient, data)
+                else:
+                    smtp.sendmail(sender, [recipient], data)
+
+    with ThreadPoolExecutor(max_workers=len(parts) or 1) as pool:
+        for done in [pool.submit(send, part) for part in parts]:
+            done.result()  # the first failure raises here: the job is retried
+
+
+def _pipelined(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """One message with its envelope commands sent together (RFC 2920 PIPELINING): two round
+    trips instead of four. smtplib has no pipelining of its own."""
+    smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
+    replies = [smtp.getreply() for _ in range(3)]
+    if [code for code, _ in replies] != [250, 250, 354]:
+        smtp.rset()
+        raise smtplib.SMTPResponseException(*next(r for r in replies if r[0] not in (250, 354)))
+    body = re.sub(rb"(?m)^\.", b"..", data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    smtp.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+    code, message = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, message)

@@ -1,5 +1,6 @@
-"""Periodic jobs, all declared here. Each run has a deterministic id (name and time slot), so
-two schedulers, or a restarted one, never queue the same run twice."""
+"""Periodic jobs: the platform's declared here, later layers' registered. Each run has a
+deterministic id (name and time slot), so two schedulers, or a restarted one, never queue the
+same run twice."""
 
 from __future__ import annotations
 
@@ -62,13 +63,20 @@ class Periodic:
         return f"periodic-{self.name}-{int(now // self.every)}"
 
 
-PERIODIC = (
+PERIODIC = [
     Periodic("outbox-relay", relay_outbox, every=30, queue="high"),
     Periodic("purge-reset-tokens", purge_reset_tokens, every=3600),
     Periodic("purge-sessions", sessions.purge, every=3600),
     Periodic("purge-outbox", outbox.purge, every=3600),
     Periodic("audit-verify", verify_audit_trail, every=86400),
-)
+]
+
+
+def register(periodic: Periodic) -> None:
+    """A periodic job of a later layer (reminders, reports), added by its package's init_app;
+    the platform itself imports nothing above it."""
+    if all(known.name != periodic.name for known in PERIODIC):
+        PERIODIC.append(periodic)
 
 
 def tick(connection: Redis, now: float | None = None) -> list[str]:

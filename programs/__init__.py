@@ -20,9 +20,11 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.information import models as _information  # noqa: F401
     from pelvicoach.programs.intake import models as _intake  # noqa: F401
     from pelvicoach.programs.portal import bp as portal
+    from pelvicoach.programs.reminders import jobs as reminder_jobs
     from pelvicoach.programs.training import models as _training  # noqa: F401
 
     register_policy(Patient, patient_policy)
+    reminder_jobs.register()
     app.register_blueprint(portal)
     app.register_blueprint(clinician)
     app.register_blueprint(api.bp)

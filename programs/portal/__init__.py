@@ -20,6 +20,7 @@ from pelvicoach.programs.portal import (  # noqa: E402, F401 (each adds its rout
     home,
     intake,
     learn,
+    reminders,
     training,
 )
 from pelvicoach.programs.portal.patient import as_html, localized  # noqa: E402

@@ -104,15 +104,21 @@ def test_periodic_jobs_have_deterministic_ids(app):
             "periodic-purge-sessions-277",
             "periodic-purge-outbox-277",
             "periodic-audit-verify-11",
+            # registered by the programs layer
+            "periodic-reminders-dispatch-16666",
+            "periodic-reminders-nudge-277",
         }
         assert schedule.tick(connection, now=1_000_010.0) == []  # same slots: nothing new
-        assert schedule.tick(connection, now=1_000_030.0) == ["periodic-outbox-relay-33334"]
+        assert set(schedule.tick(connection, now=1_000_030.0)) == {
+            "periodic-outbox-relay-33334",
+            "periodic-reminders-dispatch-16667",
+        }
 
 
 def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
     with app.app_context():
         schedule.tick(redis_connection(), now=2_000_000.0)
-    assert run_jobs() == 5
+    assert run_jobs() == 7
 
 
 def test_failed_jobs_are_visible_to_the_operator(
