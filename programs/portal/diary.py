@@ -210,7 +210,7 @@ def diary_add(kind: str):
         else:
             db.session.commit()
             flash(_("Noted."), "success")
-            return redirect(url_for("portal.diary_home", _anchor="entries"))
+            return redirect(url_for("portal.diary_home"))  # at the buttons: the next note
     now = datetime.now(her_zone)
     days = diaries.entry_days(diary)
     return render_template(
