@@ -180,3 +180,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = TenantCookies()
     # The cookie may outlive the browser; whether it still signs anyone in is decided here.
     app.config["PERMANENT_SESSION_LIFETIME"] = PATIENT_LIFETIME
+    # Sent again only when it changes: its life is the session's absolute lifetime from sign-in
+    # anyway, and re-sending an unchanged cookie on every response let a slow concurrent request
+    # (a service worker's update check) put back an older one, undoing a language choice.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False

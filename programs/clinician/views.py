@@ -14,6 +14,7 @@ from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.care import services
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.enrolment.services import get_patient
+from pelvicoach.programs.training import services as training
 
 bp = Blueprint("clinician", __name__, template_folder="templates", url_prefix="/staff/patients")
 
@@ -44,8 +45,29 @@ def patient(pseudonym: str):
     if decision is Decision.FORBID:
         return render_template("clinician/emergency_access.html", patient=record), 403
     services.record_read(record)
+    plan = training.find_plan(record)
     db.session.commit()
-    return render_template("clinician/patient.html", patient=record)
+    return render_template("clinician/patient.html", patient=record, plan=plan)
+
+
+@bp.post("/<pseudonym>/bladder-training")
+@require_role(Role.CLINICIAN)
+def bladder_training(pseudonym: str):
+    """Her clinician switches bladder training on (or her own switch off again): audited."""
+    record, decision = _patient_or_404(pseudonym)
+    if decision is not Decision.ALLOW:
+        abort(403)
+    on = request.form.get("on") == "yes"
+    training.plan_for(record).bladder_training = on
+    audit.record(
+        "patient.bladder_training",
+        object_type="patient",
+        object_id=record.pseudonym,
+        detail={"on": on},
+    )
+    db.session.commit()
+    flash(_("Bladder training is switched on.") if on else _("Your switch is off."), "success")
+    return redirect(url_for("clinician.patient", pseudonym=pseudonym))
 
 
 @bp.post("/<pseudonym>/emergency-access")

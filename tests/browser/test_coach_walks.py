@@ -145,6 +145,13 @@ def test_every_page_of_the_coach_renders_in_english(coach, page: Page):
         "/intake",
         "/intake/q/delivery_date",
         "/care?postcode=3581",
+        "/training",
+        "/progress",
+        "/diary",
+        "/reminders",
+        "/advice",
+        "/something-changed",
+        "/offline",
     ):
         page.goto(f"{base}/t/delinde{path}")
         assert page.locator("html").get_attribute("lang") == "en"

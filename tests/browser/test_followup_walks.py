@@ -164,3 +164,47 @@ def test_check_ins_at_weeks_4_and_8_without_improvement_lead_to_a_referral(
     page.goto(f"{base}/t/delinde/")
     expect(page.get_by_text("We raden je aan contact op te nemen")).to_have_count(0)
     assert problems == []
+
+
+def test_the_other_new_pages_pass_axe(coach, page: Page, platform_app):
+    """Bladder training, reminders, 'something changed', the offline page and unsubscribing:
+    axe-core on each, as the walks above do on theirs."""
+    base, enrol = coach
+    email = enrol("aandrang2")
+    sign_in(page, base, email)
+    problems: list[str] = []
+    answer_intake(page, base, postpartum(10, leak_when=["urge"], leak_most="urge"), problems)
+    for path in ("/bladder-training", "/reminders", "/something-changed", "/offline"):
+        page.goto(f"{base}/t/delinde{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        accessible(page, problems)
+    page.goto(f"{base}/t/delinde/bladder-training")
+    page.get_by_role("button", name="Begin met blaastraining").click()
+    expect(page.get_by_text("Ga elke 60 minuten naar de wc.")).to_be_visible()
+    accessible(page, problems)
+    page.goto(f"{base}/t/delinde/reminders")
+    page.get_by_role("button", name="Opslaan").click()  # no days, no times: saved empty
+    page.locator("#time-0").fill("23:15")
+    page.locator("label[for=weekday-0]").click()
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("'s Nachts sturen we niets.")).to_be_visible()
+    accessible(page, problems)
+
+    def unsubscribe_path(patient: Patient, _tenant_id: int) -> str:
+        from pelvicoach.programs.reminders import services as reminders
+
+        with platform_app.test_request_context():
+            return "/t/delinde/unsubscribe/" + reminders.unsubscribe_token(
+                reminders.plan_for(patient, "Europe/Amsterdam")
+            )
+
+    path = in_her_record(platform_app, email, unsubscribe_path)
+    page.get_by_role("button", name="Uitloggen").click()
+    page.goto(base + path)
+    accessible(page, problems)
+    page.get_by_role("button", name="Ja, afmelden").click()
+    expect(
+        page.get_by_text("Je krijgt geen herinneringen per e-mail meer van ons.")
+    ).to_be_visible()
+    accessible(page, problems)
+    assert problems == []

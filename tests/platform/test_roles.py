@@ -93,3 +93,32 @@ def test_a_patient_sees_who_looked_at_her_data(app, client, practice, sign_in):
     assert "(zorgverlener)" in log.text
     # only patients have such a page
     assert staff.get("/t/linde/my-data/access").status_code == 403
+
+
+def test_her_clinician_switches_bladder_training_on_audited(
+    client, app, practice, sign_in_staff, make_patient
+):
+    from pelvicoach.platform.tenancy import tenant_context
+    from pelvicoach.programs.training.models import TrainingPlan
+
+    tenant, anouk, own, other = practice
+    sign_in_staff("linde", anouk)
+    page = client.get(f"/t/linde/staff/patients/{own.pseudonym}?lang=en")
+    assert "Switch bladder training on" in page.text
+    switched = client.post(
+        f"/t/linde/staff/patients/{own.pseudonym}/bladder-training", data={"on": "yes"}
+    )
+    assert switched.status_code == 302
+    refused = client.post(
+        f"/t/linde/staff/patients/{other.pseudonym}/bladder-training", data={"on": "yes"}
+    )
+    assert refused.status_code == 403  # not on her caseload
+    with tenant_context(tenant.id, database.session):
+        plans = {
+            p.patient_id: p.bladder_training for p in database.session.scalars(select(TrainingPlan))
+        }
+    assert plans == {own.id: True}
+    event = database.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "patient.bladder_training")
+    )
+    assert (event.object_id, event.detail) == (own.pseudonym, {"on": True})

@@ -268,8 +268,18 @@ def test_bladder_training_for_urge_week_by_week(client, linde, trainee):
     assert _plan(linde, patient).bladder_weeks_done == 1
 
 
-def test_no_bladder_training_without_urge(client, linde, trainee):
-    trainee()
+def test_no_bladder_training_without_urge_unless_her_clinician_switches_it_on(
+    client, linde, trainee
+):
+    patient = trainee()
     assert "Bladder training" not in client.get("/t/linde/training?lang=en").text
     assert client.get("/t/linde/bladder-training").status_code == 404
     assert client.post("/t/linde/bladder-training/start").status_code == 404
+    with tenant_context(linde.id, database.session):
+        plan = database.session.scalar(
+            select(TrainingPlan).where(TrainingPlan.patient_id == patient.id)
+        )
+        plan.bladder_training = True  # as her clinician's switch does
+        database.session.commit()
+    assert "Bladder training" in client.get("/t/linde/training?lang=en").text
+    assert client.get("/t/linde/bladder-training").status_code == 200

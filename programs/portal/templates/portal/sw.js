@@ -27,7 +27,7 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (SHELL.indexOf(url.pathname) >= 0) {
+  if (SHELL.indexOf(url.pathname) >= 0 && request.mode !== "navigate") {
     event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) {
       return hit || fetch(request);
     }));
