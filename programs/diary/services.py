@@ -28,16 +28,6 @@ def latest(patient: Patient) -> Diary | None:
     )
 
 
-def find(patient: Patient, diary_id: int) -> Diary | None:
-    return db.session.scalar(
-        select(Diary).where(
-            Diary.tenant_id == patient.tenant_id,
-            Diary.patient_id == patient.id,
-            Diary.id == diary_id,
-        )
-    )
-
-
 def start(patient: Patient, starts_on: date, days: int) -> Diary:
     diary = Diary(
         tenant_id=patient.tenant_id,

@@ -109,7 +109,7 @@ def check_in_result():
     return render_template(
         "portal/check_in_result.html",
         graph=graph,
-        latest=done[-1],
+        much_better=0 < done[-1].pgi_i <= rules.PGI_SUCCESS,
         alert=followup.open_alert(her().patient),
         due=followup.next_due(len(done), _week(), her().program),
     )
@@ -213,7 +213,7 @@ def my_summary_pdf():
     """Her data on paper for her GP or physiotherapist: intake result, check-ins, training,
     latest diary."""
     me = her()
-    graph, done = severity_chart()
+    done = followup.history(me.patient)
     plan = training.find_plan(me.patient)
     diary = diaries.latest(me.patient)
     diary_summary = diaries.summary_of(diary, diaries.entries(diary), zone()) if diary else None
@@ -221,7 +221,6 @@ def my_summary_pdf():
         "program": me.program,
         "intake": me.last_intake,
         "done": done,
-        "graph": graph,
         "plan": plan,
         "week": _week(),
         "diary": diary,
