@@ -256,16 +256,7 @@ def login():
             if not user.needs_second_factor:
                 home = _finish_login(user, "password")
                 return redirect(target or home)
-            _fresh_session()
-            session["pending_login"] = {
-                "uid": user.id,
-                "token": user.session_token,  # a password change meanwhile voids it
-                "at": time.time(),
-                "next": target,
-            }
-            if user.totp_secret:
-                return redirect(url_for("auth.second_step"))
-            return redirect(url_for("auth.setup_two_factor"))
+            return redirect(begin_second_step(user, target))
         paused = throttle.failed(account, address)  # before the audit row holds its chain
         known = find_user(_tenant_id(), email)
         audit.record(
@@ -279,6 +270,19 @@ def login():
         db.session.commit()
         flash(_("That e-mail address and password do not match. Please try again."), "danger")
     return render_template("auth/login.html", form=form)
+
+
+def begin_second_step(user: User, target: str | None = None) -> str:
+    """Her password is proven: hold the half-finished sign-in in a fresh cookie and return
+    where she goes next (her code, or setting up her authenticator the first time)."""
+    _fresh_session()
+    session["pending_login"] = {
+        "uid": user.id,
+        "token": user.session_token,  # a password change meanwhile voids it
+        "at": time.time(),
+        "next": target,
+    }
+    return url_for("auth.second_step" if user.totp_secret else "auth.setup_two_factor")
 
 
 def _pending_user() -> User:

@@ -8,6 +8,9 @@ from flask_babel import get_locale
 from pelvicoach.platform.config import LOCALES
 from pelvicoach.platform.extensions import babel
 
+# Each language named in its own words: a Dutch reader looking for English finds "English".
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
 
 def select_locale() -> str:
     if not has_request_context():  # commands and jobs speak the platform's default language
@@ -33,4 +36,6 @@ def select_timezone() -> str | None:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.jinja_env.globals.update(LOCALES=LOCALES, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        LOCALES=LOCALES, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale
+    )

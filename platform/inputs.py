@@ -10,10 +10,11 @@ meets them. Sizes are bounded by Flask's `MAX_CONTENT_LENGTH` (see `pelvicoach.p
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import flask
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
@@ -70,9 +71,27 @@ def _holds_unstorable(value: Any) -> bool:
     return False
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def accepts_uploads(limit: int) -> Callable[[F], F]:
+    """A view that takes files takes bodies up to `limit` bytes (the platform's default is
+    smaller), so it can say at the field that a file is too large rather than cut the request
+    off. Set here, before the CSRF check or anything else reads the form."""
+
+    def mark(view: F) -> F:
+        view.max_content_length = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def check_request() -> None:
     """Too large a body (by its declared length): 413 before anything reads it. A NUL or a lone
     surrogate in the path, the query, a header, a form field or a file name: 400."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "max_content_length", None):
+        request.max_content_length = view.max_content_length  # type: ignore[union-attr]
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)

@@ -14,8 +14,11 @@ also before a transaction names its tenant.
 Three database roles: the owner runs migrations; the app role serves the web; the platform role
 does cross-tenant work (outbox relay, scheduler, audit verification, seeding) and alone writes
 the tenant directory. Only the owner and the platform role have a policy that honours
-`app.cross_tenant = 'on'`. The web's one cross-tenant need (the operator's job backlog) goes
-through an owner-defined function that returns a count.
+`app.cross_tenant = 'on'`. The web's one cross-tenant read (the operator's job backlog) goes
+through an owner-defined function that returns a count. The operator's console adds tenants and
+suspends them from the web: the app role writes the directory only in a transaction bound to the
+platform (which a tenant's request can never name), and a trigger keeps a tenant from changing
+its own status.
 
 This runs after every `db upgrade`, so a table added by a later migration is covered without
 anyone remembering to write its policy; a test checks that every such table is.
@@ -51,7 +54,35 @@ NO_DELETE = frozenset({"audit_heads", "tenants"})
 # Owner-defined functions the roles may call, each returning only what its caller needs.
 FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()")
 # What a tenant may change of its own directory row: its settings, not its slug or status.
-TENANT_SETTINGS = ("brand_color", "logo_path", "clinicians_see_all_patients", "time_zone")
+TENANT_SETTINGS = (
+    "name",
+    "brand_color",
+    "accent_color",
+    "logo_digest",
+    "favicon_digest",
+    "welcome",
+    "support_email",
+    "support_phone",
+    "privacy_url",
+    "clinicians_see_all_patients",
+    "time_zone",
+)
+# What the operator's console (the app role, bound to the platform) changes besides.
+OPERATOR_SETTINGS = ("status",)
+
+
+# A tenant's status (suspended or not) changes in the platform's context only.
+STATUS_GUARD = f"""
+CREATE OR REPLACE FUNCTION pelvicoach_private.tenant_status_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.status IS DISTINCT FROM OLD.status AND coalesce({CURRENT}, -1) <> 0 AND NOT {CROSS} THEN
+    RAISE EXCEPTION 'a tenant''s status is changed by the platform only'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$
+"""
 
 
 def tenant_tables(connection: Connection) -> dict[str, bool]:
@@ -125,13 +156,22 @@ def sync(
         run('DROP POLICY IF EXISTS platform_insert ON "tenants"')  # before 0003
         _policy(run, "tenants", f"FOR SELECT USING ({own} OR {NO_TENANT})")
         _policy(run, "tenants", f"FOR UPDATE USING ({own}) WITH CHECK ({own})", "own_update")
+        directory_writers = ", ".join(
+            dict.fromkeys([platform, *([quote(app_role)] if app_role else [])])
+        )
         _policy(
             run,
             "tenants",
-            f"TO {platform} USING ({PLATFORM}) WITH CHECK ({PLATFORM})",
+            f"TO {directory_writers} USING ({PLATFORM}) WITH CHECK ({PLATFORM})",
             "platform_directory",
         )
         _platform_policy(run, "tenants", platform)
+        run(STATUS_GUARD)
+        run('DROP TRIGGER IF EXISTS status_by_platform ON "tenants"')
+        run(
+            'CREATE TRIGGER status_by_platform BEFORE UPDATE OF status ON "tenants"'
+            " FOR EACH ROW EXECUTE FUNCTION pelvicoach_private.tenant_status_guard()"
+        )
     # No temporary objects for anyone: a temporary table or view of the same name would shadow
     # a real one for the next request on the same pooled connection.
     database = quote(connection.exec_driver_sql("SELECT current_database()").scalar_one())
@@ -182,7 +222,7 @@ def _grant(connection: Connection, role: str, *, writes_directory: bool) -> None
         if table == "alembic_version":
             rights = "SELECT"
         elif table == "tenants" and not writes_directory:
-            rights = f"SELECT, UPDATE ({', '.join(TENANT_SETTINGS)})"
+            rights = f"SELECT, INSERT, UPDATE ({', '.join(TENANT_SETTINGS + OPERATOR_SETTINGS)})"
         elif table in PLATFORM_WRITES:
             rights = "SELECT, INSERT, DELETE" if writes_directory else "SELECT"
         elif table in APPEND_ONLY:

@@ -305,10 +305,23 @@ def external_url(endpoint: str, **values: Any) -> str:
 
     Built from the host the request was resolved on, which by then is a configured origin
     (base domain, tenant sub-domain, or a custom domain of the tenant directory), never an
-    unknown Host header. Production links use HTTPS on its default port; elsewhere the
-    request's scheme and port are kept, as development servers listen on a port of their own."""
+    unknown Host header."""
+    return _absolute(g.site_host, url_for(endpoint, **values))
+
+
+def tenant_site_url(slug: str, endpoint: str, **values: Any) -> str:
+    """An absolute link into a tenant's site from outside it (the operator's console inviting
+    a tenant's first admin): its sub-domain in production, its `/t/<slug>` path elsewhere."""
     path = url_for(endpoint, **values)
-    host = f"[{g.site_host}]" if ":" in g.site_host else g.site_host  # an IPv6 demo address
+    if current_app.config["PELVICOACH_MODE"] == "production":
+        return _absolute(f"{slug}.{current_app.config['BASE_DOMAIN']}", path)
+    return _absolute(g.site_host, f"/t/{slug}{path}")
+
+
+def _absolute(host: str, path: str) -> str:
+    """Production links use HTTPS on its default port; elsewhere the request's scheme and port
+    are kept, as development servers listen on a port of their own."""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 demo address
     if current_app.config["PELVICOACH_MODE"] == "production":
         return f"https://{host}{path}"
     port = request.host.rpartition(":")[2]

@@ -27,9 +27,11 @@ from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import Completion, Effort
-from pelvicoach.tenants.care_providers import add_provider
-from pelvicoach.tenants.models import Tenant
-from pelvicoach.tenants.services import create_tenant, get_by_slug
+from pelvicoach.tenants.branding import clean_image
+from pelvicoach.tenants.care_providers import CareProvider, add_provider
+from pelvicoach.tenants.models import AssetKind, Tenant
+from pelvicoach.tenants.services import create_tenant, get_by_slug, store_image, update_settings
+from pelvicoach.tenants.staff import services as staff
 
 DEMO_PASSWORD = "demo-bekkenbodem-2026"  # noqa: S105 (demo mode only, printed on start)
 # Staff must use two-step verification, demo staff too: all share this authenticator key.
@@ -44,9 +46,19 @@ DEMO_TENANTS = [
         "kind": "insurer",
         "brand_color": "#0b5fa5",
         "staff": [
-            ("admin", "Ingrid de Vries", [Role.ADMIN]),
-            ("analist", "Sophie Bakker", [Role.ANALYST]),
-            ("fysio", "Marloes Jansen", [Role.CLINICIAN]),
+            ("admin", "Ingrid de Vries", [Role.ADMIN], None),
+            ("analist", "Sophie Bakker", [Role.ANALYST], None),
+            # At an insurer a clinician works for a contracted care provider, in no other role.
+            (
+                "fysio",
+                "Marloes Jansen",
+                [Role.CLINICIAN],
+                {
+                    "register": "BIG",
+                    "number": "19012345601",
+                    "provider": "Bekkenfysiotherapie Amstel",
+                },
+            ),
         ],
         "program": None,  # the default program, published as its version 1
         "patients": [
@@ -61,10 +73,26 @@ DEMO_TENANTS = [
         "name": "Bekkenfysiotherapie De Linde",
         "kind": "practice",
         "brand_color": "#1f6b45",
-        "logo_path": "logos/delinde.svg",
+        "logo": "delinde-logo.png",
+        "welcome": {
+            "nl": "Welkom bij de bekkenbodemcoach van De Linde. Oefen thuis, in je eigen tempo."
+            " Wij kijken met je mee.",
+            "en": "Welcome to De Linde's pelvic floor coach. Practise at home, at your own pace."
+            " We are here with you.",
+        },
+        "support_phone": "030-2345678",
         "staff": [
-            ("praktijk", "Anouk Smit", [Role.ADMIN, Role.CLINICIAN]),
-            ("inschrijving", "Eva Mulder", [Role.ENROLMENT]),
+            (
+                "praktijk",
+                "Anouk Smit",
+                [Role.ADMIN, Role.CLINICIAN],
+                {
+                    "register": "KRF",
+                    "number": "1234567",
+                    "organisation": "Bekkenfysiotherapie De Linde",
+                },
+            ),
+            ("inschrijving", "Eva Mulder", [Role.ENROLMENT], None),
         ],
         "program": "delinde-program.toml",  # a text of its own and gentler first levels
         "patients": [
@@ -137,9 +165,9 @@ def seed_demo() -> list[Tenant]:
         tenant = create_tenant(
             slug=spec["slug"], name=spec["name"], kind=spec["kind"], brand_color=spec["brand_color"]
         )
-        tenant.logo_path = spec.get("logo_path")
         db.session.flush()
         with tenant_context(tenant.id, db.session):
+            _brand(tenant, spec)
             program = spec.get("program")
             publish(tenant.id, _demo_data(program) if program else {}, note="demo")
             for provider in _demo_data("care-providers.toml")[spec["slug"]]:
@@ -159,10 +187,21 @@ def seed_demo() -> list[Tenant]:
     return tenants
 
 
+def _brand(tenant: Tenant, spec: dict) -> None:
+    """Its look, through the same checks an admin's upload passes."""
+    update_settings(
+        tenant,
+        {"welcome": spec.get("welcome", {}), "support_phone": spec.get("support_phone", "")},
+    )
+    if spec.get("logo"):
+        logo = files("pelvicoach.programs").joinpath("demo_data", spec["logo"]).read_bytes()
+        store_image(tenant, AssetKind.LOGO, clean_image(logo, AssetKind.LOGO))
+
+
 def _seed_people(tenant: Tenant, spec: dict) -> None:
     """The tenant's staff and patients, written inside its tenant context."""
     clinician = None
-    for local, name, roles in spec["staff"]:
+    for local, name, roles, profile in spec["staff"]:
         user = create_user(
             tenant_id=tenant.id,
             email=f"{local}@{tenant.slug}.example",
@@ -171,6 +210,25 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
             password=DEMO_PASSWORD,
         )
         user.totp_secret = DEMO_TOTP_SECRET
+        db.session.flush()
+        if profile is not None:  # checked by the rules an admin's change passes
+            provider = db.session.scalar(
+                select(CareProvider.id).where(
+                    CareProvider.tenant_id == tenant.id,
+                    CareProvider.name == profile.get("provider"),
+                )
+            )
+            staff.change(
+                user,
+                tenant.kind,
+                staff.Details(
+                    roles=frozenset(roles),
+                    register=profile["register"],
+                    number=profile["number"],
+                    organisation=profile.get("organisation", ""),
+                    care_provider_id=provider,
+                ),
+            )
         if Role.CLINICIAN in roles:
             clinician = user
     db.session.flush()
@@ -320,7 +378,7 @@ def describe(base_url: str) -> str:
     lines = [f"Pelvicoach demo on {base_url}  (every password: {DEMO_PASSWORD})", ""]
     for spec in DEMO_TENANTS:
         lines.append(f"{spec['name']}: {base_url}/t/{spec['slug']}/login")
-        for local, _name, roles in spec["staff"]:
+        for local, _name, roles, _profile in spec["staff"]:
             lines.append(f"  staff    {local}@{spec['slug']}.example  ({', '.join(roles)})")
         for local, _name, phase, _weeks in spec["patients"]:
             lines.append(f"  patient  {local}@{spec['slug']}.example  ({phase})")

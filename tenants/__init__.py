@@ -12,13 +12,18 @@ def init_app(app: Flask) -> None:
         api,
         care_providers,  # noqa: F401 (its table belongs to the schema)
         cli,
+        console,
+        invitations,
         services,
         views,
     )
+    from pelvicoach.tenants.staff import models as staff_models  # noqa: F401 (its tables)
 
     tenancy.init_app(app, finder=services.Finder())
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(invitations.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.create_tenant_command)
     app.cli.add_command(cli.create_user_command)

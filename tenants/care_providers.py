@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Float, Index, String, select
+from sqlalchemy import Boolean, Float, Index, String, false, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import BigId, db, enum_column
@@ -34,6 +34,8 @@ class CareProvider(TenantScoped, db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     accepting_patients: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An insurer's contracted care organisations: the only ones its clinicians may work for.
+    contracted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The centre of its postcode area, set when it is saved: distances need no lookup later.
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)

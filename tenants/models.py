@@ -7,13 +7,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Self
 
-from sqlalchemy import Boolean, DateTime, String, func
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import db, enum_column
 from pelvicoach.platform.tenancy import TenantScoped
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
+DEFAULT_BRAND = "#0b5fa5"
+DEFAULT_ACCENT = "#8a3b76"
 
 
 class TenantKind(StrEnum):
@@ -36,8 +38,19 @@ class Tenant(db.Model):
     status: Mapped[TenantStatus] = mapped_column(
         enum_column(TenantStatus, "status"), default=TenantStatus.ACTIVE
     )
-    brand_color: Mapped[str] = mapped_column(String(7), default="#0b5fa5")
-    logo_path: Mapped[str | None] = mapped_column(String(255))
+    brand_color: Mapped[str] = mapped_column(String(7), default=DEFAULT_BRAND)
+    accent_color: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_ACCENT, server_default=DEFAULT_ACCENT
+    )
+    # The digests of its logo and favicon (`TenantAsset`): part of their addresses, so they
+    # can be cached for good and a new upload is a new address.
+    logo_digest: Mapped[str | None] = mapped_column(String(16))
+    favicon_digest: Mapped[str | None] = mapped_column(String(16))
+    # Her welcome on the portal's first page, per locale ({"nl": ..., "en": ...}).
+    welcome: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    support_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    support_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    privacy_url: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Clinicians see their own caseload; a practice may open every patient to every clinician.
     clinicians_see_all_patients: Mapped[bool] = mapped_column(Boolean, default=False)
     # Dates and times on its pages are shown in this zone (an IANA name).
@@ -68,7 +81,13 @@ class TenantInfo:
     kind: str
     status: str
     brand_color: str
-    logo_path: str | None
+    accent_color: str
+    logo_digest: str | None
+    favicon_digest: str | None
+    welcome: dict[str, str]
+    support_email: str
+    support_phone: str
+    privacy_url: str
     clinicians_see_all_patients: bool
     time_zone: str
 
@@ -81,7 +100,13 @@ class TenantInfo:
             kind=tenant.kind,
             status=tenant.status,
             brand_color=tenant.brand_color,
-            logo_path=tenant.logo_path,
+            accent_color=tenant.accent_color,
+            logo_digest=tenant.logo_digest,
+            favicon_digest=tenant.favicon_digest,
+            welcome=dict(tenant.welcome or {}),
+            support_email=tenant.support_email,
+            support_phone=tenant.support_phone,
+            privacy_url=tenant.privacy_url,
             clinicians_see_all_patients=tenant.clinicians_see_all_patients,
             time_zone=tenant.time_zone,
         )
@@ -98,5 +123,30 @@ class TenantDomain(TenantScoped, db.Model):
 
     domain: Mapped[str] = mapped_column(String(253), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.current_timestamp()
+    )
+
+
+class AssetKind(StrEnum):
+    LOGO = "logo"
+    FAVICON = "favicon"
+
+
+class TenantAsset(TenantScoped, db.Model):
+    """An uploaded brand image, decoded and re-encoded on the way in (no metadata, capped size).
+    Kept in the database, not on a web server's disk, so every web process serves the same."""
+
+    __tablename__ = "tenant_assets"
+
+    tenant_id: Mapped[int] = mapped_column(  # type: ignore[assignment]
+        Integer, db.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[AssetKind] = mapped_column(enum_column(AssetKind, "kind"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(16))
+    mimetype: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )

@@ -1,8 +1,14 @@
-"""API shapes for tenant settings and keys."""
+"""Shapes of tenant data, behind both the admin console's forms and the API."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from pelvicoach.platform.config import LOCALES
+from pelvicoach.tenants.branding import HEX_COLOUR, colour_problem
 
 
 class TenantSchema(Schema):
@@ -17,8 +23,82 @@ class KeyInfoSchema(Schema):
     tenant = fields.Nested(TenantSchema, dump_only=True)
 
 
+def _readable(value: str) -> None:
+    """The contrast, which no JSON schema can state (the form is checked by the pattern)."""
+    problem = colour_problem(value) if HEX_COLOUR.match(value) else None
+    if problem:
+        raise ValidationError(problem)
+
+
+class Colour(fields.String):
+    """#rrggbb, readable under white text; loaded in lower case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        pattern = validate.Regexp(
+            r"^#[0-9a-fA-F]{6}$", error=_l("Use the #rrggbb form, for example #1f6b45.")
+        )
+        super().__init__(validate=[pattern, _readable], **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
 class ProgramSettingsSchema(Schema):
-    brand_color = fields.String(
-        validate=[validate.Regexp(r"^#[0-9a-fA-F]{6}$"), validate.Length(equal=7)]
-    )
+    brand_color = Colour()
     clinicians_see_all_patients = fields.Boolean()
+
+
+def _welcome(value: dict[str, str]) -> None:
+    unknown = set(value) - set(LOCALES)
+    if unknown:
+        raise ValidationError(str(_l("Unknown language: %(codes)s.", codes=", ".join(unknown))))
+
+
+def _optional(check: validate.Validator, *, max_length: int) -> Any:
+    def run(value: str) -> None:
+        if value == "":
+            return
+        if len(value) > max_length:
+            raise ValidationError(str(_l("Use at most %(n)d characters.", n=max_length)))
+        check(value)
+
+    return run
+
+
+class BrandingSchema(Schema):
+    """What an admin sets of the tenant's look and contact details."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(validate=validate.Length(min=2, max=120))
+    brand_color = Colour()
+    accent_color = Colour()
+    welcome = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.Length(max=1000)),
+        validate=_welcome,
+    )
+    # Each may be emptied: "" means not given.
+    support_email = fields.String(
+        validate=_optional(validate.Email(error=_l("Not a valid e-mail address.")), max_length=254)
+    )
+    support_phone = fields.String(
+        validate=_optional(
+            validate.Regexp(
+                r"^\+?[0-9][0-9 -]{5,18}$",
+                error=_l("Use digits, spaces and dashes, for example 030-1234567."),
+            ),
+            max_length=20,
+        )
+    )
+    privacy_url = fields.String(
+        validate=_optional(
+            validate.URL(
+                schemes={"https"},
+                require_tld=True,
+                error=_l("Give a web address starting with https://."),
+            ),
+            max_length=300,
+        )
+    )

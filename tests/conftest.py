@@ -556,3 +556,25 @@ def mail_app(make_app: Callable[..., Flask], redis_url: str, smtp_server) -> Fla
     )
     app.mailbox = mailbox
     return app
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def png() -> Callable[..., bytes]:
+    """A real PNG of the given size (optionally with a text chunk, as metadata to strip)."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    def make(width: int = 64, height: int = 64, *, comment: str | None = None) -> bytes:
+        image = Image.new("RGB", (width, height), (31, 107, 69))
+        info = PngImagePlugin.PngInfo()
+        if comment:
+            info.add_text("Comment", comment)
+        out = io.BytesIO()
+        image.save(out, format="PNG", pnginfo=info)
+        return out.getvalue()
+
+    return make

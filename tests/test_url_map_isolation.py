@@ -28,24 +28,42 @@ from pelvicoach.programs.content import default_document
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DiaryEntry, EntryKind
 from pelvicoach.programs.followup import services as followup
+from pelvicoach.tenants.branding import clean_image
 from pelvicoach.tenants.care_providers import ProviderKind
+from pelvicoach.tenants.models import AssetKind
+from pelvicoach.tenants.services import add_domain, store_image
+from pelvicoach.tenants.staff import services as staff
 
 ROLES = ("admin", "enrolment", "clinician", "analyst", "patient")
 # Shared, tenant-free files; and signing out, which would end the very sessions under test.
-SKIP_ENDPOINTS = {"static", "bootstrap.static", "portal.static", "auth.logout"}
+SKIP_ENDPOINTS = {"static", "bootstrap.static", "portal.static", "admin.static", "auth.logout"}
 METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
 A_ONLY = "lindeboom-eigen"
 A_LEVEL = 13  # a level only A's program has
-NOT_OBJECTS = {"kind"}  # route parameters that name no one's object: a kind of diary entry
+# Route parameters that name no one's object: a kind of diary entry or image, a verb.
+NOT_OBJECTS = {"kind", "action"}
 
 
 @pytest.fixture
-def tenant_a(make_tenant, make_user, make_patient, db):
+def tenant_a(make_tenant, make_user, make_patient, db, png):
     tenant = make_tenant("linde", name="Praktijk Lindeboom Geheim")
     clinician = make_user(tenant, "fysio-a@lindeboom.nl", "clinician")
-    make_user(tenant, "admin-a@lindeboom.nl", "admin")
+    admin = make_user(tenant, "admin-a@lindeboom.nl", "admin")
     patient = make_patient(tenant, "geheime.patient@lindeboom.nl", clinician=clinician)
     with tenant_context(tenant.id, database.session):
+        store_image(tenant, AssetKind.LOGO, clean_image(png(), "logo"))
+        add_domain(tenant, "coach.lindeboom.nl")
+        invitation = staff.invite(
+            tenant.id,
+            tenant.kind,
+            email="nieuwe.collega@lindeboom.nl",
+            name="Nieuwe Collega",
+            details=staff.Details(roles=frozenset({"analyst"})),
+            invited_by=admin.id,
+            link=lambda token: token,
+            site_name=tenant.name,
+            locale="nl",
+        )
         key, _secret = api_keys.create(tenant.id, "Lindeboom HIS", ["reports:read"], None)
         # A module and an exercise of A's own program: B's site must not know them.
         module = copy.deepcopy(default_document()["modules"][0])
@@ -90,6 +108,12 @@ def tenant_a(make_tenant, make_user, make_patient, db):
             "kind": "void",
             "entry_id": str(entry_id),
             "referral_id": str(referral.id),
+            "user_id": str(admin.id),
+            "action": "deactivate",
+            "invitation_id": str(invitation.id),
+            "digest": tenant.logo_digest,
+            "tenant_id": str(tenant.id),
+            "domain": "coach.lindeboom.nl",
         }
     secrets = [
         "Lindeboom",
@@ -97,6 +121,8 @@ def tenant_a(make_tenant, make_user, make_patient, db):
         "fysio-a@",
         patient.pseudonym,
         "Lindeboom HIS",
+        "admin-a@",
+        "nieuwe.collega",
     ]
     return values, secrets
 

@@ -31,3 +31,19 @@ class ProgramVersion(TenantScoped, db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProgramDraft(TenantScoped, db.Model):
+    """The change an admin is preparing: overrides over the default, checked on every save and
+    published when she says so. One per tenant."""
+
+    __tablename__ = "program_drafts"
+
+    tenant_id: Mapped[int] = mapped_column(  # type: ignore[assignment]
+        Integer, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The version it was started from: publishing over a newer one would undo its changes.
+    based_on: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -53,3 +53,32 @@ def filled(document: Any, defaults: Any) -> Any:
     for key, value in defaults.items():
         merged[key] = filled(document[key], value) if key in document else copy.deepcopy(value)
     return merged
+
+
+def difference(base: Any, document: Any) -> Any:
+    """The smallest overrides that turn `base` into `document` (`apply(base, difference(base,
+    document)) == document` when no keyed item was removed): what an editor stores, so the
+    platform's later corrections still reach everything the tenant left as it was. None when
+    nothing differs."""
+    if isinstance(base, dict) and isinstance(document, dict):
+        changed = {}
+        for key, value in document.items():
+            if key not in base:
+                changed[key] = copy.deepcopy(value)
+            elif (inner := difference(base[key], value)) is not None:
+                changed[key] = inner
+        return changed or None
+    if isinstance(base, list) and isinstance(document, list):
+        identity = _identity(base)
+        if identity is None or _identity(document) != identity:
+            return None if base == document else copy.deepcopy(document)
+        originals = {item[identity]: item for item in base}
+        changed_items = []
+        for item in document:
+            original = originals.get(item[identity])
+            if original is None:
+                changed_items.append(copy.deepcopy(item))
+            elif (inner := difference(original, item)) is not None:
+                changed_items.append({identity: item[identity], **inner})
+        return changed_items or None
+    return None if base == document else copy.deepcopy(document)

@@ -90,6 +90,8 @@ def test_a_clinician_sets_up_two_step_verification(demo, page: Page, platform_ap
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.get_by_role("link", name="Ik heb ze bewaard").click()
     expect(page.get_by_role("heading", name="Welkom, Nina Nieuw")).to_be_visible()
-    page.get_by_role("link", name="Patiënten").click()
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Patiënten"
+    ).click()
     expect(page.get_by_role("heading", name="Patiënten")).to_be_visible()
     assert violations(page) == []

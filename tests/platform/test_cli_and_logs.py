@@ -61,11 +61,11 @@ def test_create_tenant_explains_a_bad_slug_and_a_taken_one(app, db, make_tenant)
         args=["create-tenant", "--slug", "Linde!", "--name", "X", "--kind", "practice"]
     )
     assert bad.exit_code == 2
-    assert "lower-case letters" in bad.output
+    assert "kleine letters" in bad.output  # commands speak the platform's default, Dutch
     taken = runner.invoke(
         args=["create-tenant", "--slug", "linde", "--name", "X", "--kind", "practice"]
     )
-    assert "'linde' is taken" in taken.output
+    assert "linde is al in gebruik" in taken.output
 
 
 def test_create_user_refuses_short_staff_passwords_and_duplicates(cli, make_tenant, make_user):

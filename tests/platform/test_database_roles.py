@@ -156,27 +156,55 @@ def test_the_platform_context_of_the_web_role_sees_the_directory_only(
     assert set(seen) == {"tenants", *DIRECTORY}
 
 
-def test_the_web_role_cannot_write_the_tenant_directory(two_tenants, web_connection, key):
+def test_the_web_role_writes_the_tenant_directory_only_as_the_platform(
+    two_tenants, web_connection, key
+):
+    """The operator's console adds and suspends tenants from the web, bound to the platform;
+    a tenant's transaction changes its own settings only, never its status, slug or another."""
     _linde, horizon = two_tenants
     with web_connection.begin():
         bind(web_connection, None, key)
         for statement in ("DELETE FROM tenant_domains", "UPDATE tenant_domains SET domain = 'x'"):
             assert web_connection.execute(text(statement)).rowcount == 0, statement
-    for statement in (
-        "UPDATE tenants SET status = 'suspended'",
-        "UPDATE tenants SET slug = 'taken-over', name = 'Taken over'",
-        "INSERT INTO tenants (slug, name, kind) VALUES ('x', 'X', 'practice')",
-        "DELETE FROM audit_heads",
-    ):
-        for tenant_id in (None, horizon.id):
+    for tenant_id in (None, horizon.id):  # never: the slug (its addresses), removal
+        for statement in (
+            "UPDATE tenants SET slug = 'taken-over'",
+            "DELETE FROM tenants",
+            "DELETE FROM audit_heads",
+        ):
             with web_connection.begin():
                 bind(web_connection, tenant_id, key)
                 with pytest.raises(DBAPIError, match="permission denied"):
                     web_connection.execute(text(statement))
     with web_connection.begin():
         bind(web_connection, horizon.id, key)
+        with pytest.raises(DBAPIError, match="by the platform only"):
+            web_connection.execute(text("UPDATE tenants SET status = 'suspended'"))
+    insert = text("INSERT INTO tenants (slug, name, kind) VALUES ('x', 'X', 'practice')")
+    for tenant_id in (horizon.id, "unbound"):
+        with web_connection.begin():
+            if tenant_id != "unbound":
+                bind(web_connection, tenant_id, key)
+            with pytest.raises(DBAPIError, match="row-level security"):
+                web_connection.execute(insert)
+    with web_connection.begin():
+        bind(web_connection, horizon.id, key)
         changed = web_connection.execute(text("UPDATE tenants SET brand_color = '#123456'"))
         assert changed.rowcount == 1  # its own settings, and nothing else
+    with web_connection.begin():
+        bind(web_connection, None, key)  # the operator's console
+        added = web_connection.execute(
+            text(
+                "INSERT INTO tenants (slug, name, kind, status, brand_color, accent_color,"
+                " welcome, support_email, support_phone, privacy_url, clinicians_see_all_patients,"
+                " time_zone) VALUES ('nieuw', 'Nieuw', 'practice', 'active', '#123456',"
+                " '#123456', '{}', '', '', '', false, 'Europe/Amsterdam') RETURNING id"
+            )
+        ).scalar_one()
+        suspended = web_connection.execute(
+            text("UPDATE tenants SET status = 'suspended' WHERE id = :id"), {"id": horizon.id}
+        )
+        assert (added > horizon.id, suspended.rowcount) == (True, 1)
 
 
 def test_the_web_role_cannot_become_another_role(

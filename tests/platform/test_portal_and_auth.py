@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.tenancy import tenant_context
 
 
 def test_unknown_tenant_is_a_404_page(client):
@@ -41,7 +42,7 @@ def test_staff_lands_on_the_staff_page(client, make_tenant, make_user, sign_in_s
     response = sign_in_staff("linde", user)
     assert response.headers["Location"] == "/t/linde/staff/"
     page = client.get("/t/linde/staff/")
-    assert "admin, clinician" in page.text
+    assert "Beheerder, Zorgverlener" in page.text  # her roles, in the page's language
 
 
 def test_wrong_password_and_unknown_address_get_the_same_answer(
@@ -134,16 +135,22 @@ def test_brand_stylesheet_carries_the_tenant_colour(client, make_tenant):
     assert "--pc-logo" not in response.text
 
 
-def test_the_logo_comes_from_a_custom_property(client, make_tenant, db):
+def test_the_logo_comes_from_a_custom_property(client, make_tenant, db, png):
+    from pelvicoach.tenants.branding import clean_image
+    from pelvicoach.tenants.services import store_image
+
     tenant = make_tenant("linde")
-    tenant.logo_path = "logos/delinde.svg"
-    db.session.commit()
-    assert (
-        '--pc-logo: url("/t/linde/static/logos/delinde.svg");'
-        in client.get("/t/linde/brand.css").text
-    )
+    with tenant_context(tenant.id, db.session):
+        store_image(tenant, "logo", clean_image(png(300, 100), "logo"))
+        db.session.commit()
+    address = f"/t/linde/brand/logo-{tenant.logo_digest}.png"
+    assert f'--pc-logo: url("{address}");' in client.get("/t/linde/brand.css").text
     assert 'class="pc-logo"' in client.get("/t/linde/login").text
-    assert client.get("/t/linde/static/logos/delinde.svg").status_code == 200
+    image = client.get(address)
+    assert image.mimetype == "image/png"
+    assert image.data.startswith(b"\x89PNG")
+    assert "immutable" in image.headers["Cache-Control"]
+    assert client.get("/t/linde/brand/logo-0123456789abcdef.png").status_code == 404
 
 
 def test_security_headers(client, make_tenant):

@@ -1,8 +1,8 @@
-"""The tenant admin console: API keys (branding, staff and program settings follow here)."""
+"""API keys: made and revoked by an admin, each shown once."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,8 +18,7 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.api_keys import ApiKey
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
-
-bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+from pelvicoach.tenants.admin import bp
 
 
 class ApiKeyForm(FlaskForm):

@@ -1,0 +1,1 @@
+"""Staff of a tenant: invitations, roles, professional registration, deactivation."""
