@@ -90,7 +90,13 @@ def operation(
             return view(*args, **kwargs)
 
         wrapped.api_operation = Operation(  # type: ignore[attr-defined]
-            summary, scope, body, response, status, [401, 403, 404, 422, 429, *errors]
+            summary,
+            scope,
+            body,
+            response,
+            status,
+            # A body the platform cannot take at all (not JSON, a NUL character): 400.
+            sorted({401, 403, 404, 422, 429, *([400] if body else []), *errors}),
         )
         per_key = limiter.limit(_api_limit, key_func=_key_limit)(wrapped)
         return limiter.limit(ADDRESS_LIMIT)(per_key)  # type: ignore[return-value]
@@ -113,12 +119,18 @@ def load(schema: type[Schema], partial: bool = False) -> dict[str, Any]:
     return schema().load(payload, partial=partial)
 
 
-def audit_call(action: str, object_type: str | None = None, object_id: str | None = None) -> None:
+def audit_call(
+    action: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     key = g.api_key
     audit.record(
         action,
         object_type=object_type,
         object_id=object_id,
+        detail=detail,
         actor_id=key.created_by,
         actor_roles=f"api_key:{key.id}",
     )
@@ -206,6 +218,7 @@ def _describe(meta: Operation, rule: Any) -> dict[str, Any]:
 
 
 HTTP_REASONS = {
+    400: "The body is not JSON, or holds characters no text may hold",
     401: "No valid API key",
     403: "The key lacks the scope",
     404: "Not found",

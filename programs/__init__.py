@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.clinician.views import bp as clinician
     from pelvicoach.programs.configuration.cli import program_command
     from pelvicoach.programs.diary import models as _diary  # noqa: F401
+    from pelvicoach.programs.editor import bp as editor
     from pelvicoach.programs.enrolment.models import Patient
     from pelvicoach.programs.followup import models as _followup  # noqa: F401
     from pelvicoach.programs.information import models as _information  # noqa: F401
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     reminder_jobs.register()
     app.register_blueprint(portal)
     app.register_blueprint(clinician)
+    app.register_blueprint(editor)
     app.register_blueprint(api.bp)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(seed.seed_command)

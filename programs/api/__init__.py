@@ -6,4 +6,4 @@ from pelvicoach.platform.api import api_blueprint
 
 bp = api_blueprint("programs_api", __name__)
 
-from pelvicoach.programs.api import enrolments  # noqa: E402, F401 (adds its routes to bp)
+from pelvicoach.programs.api import enrolments, program  # noqa: E402, F401 (their routes)

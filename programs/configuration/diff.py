@@ -56,3 +56,8 @@ def changes(older: dict[str, Any], newer: dict[str, Any]) -> list[Change]:
     ]
     found += [Change(path, value, None) for path, value in before.items() if path not in after]
     return found
+
+
+def for_audit(found: list[Change], limit: int = 50) -> list[list[Any]]:
+    """Changes as the audit trail keeps them: each path with its before and after."""
+    return [[change.label, change.before, change.after] for change in found[:limit]]

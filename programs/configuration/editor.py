@@ -15,7 +15,6 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.programs.configuration import overrides as overriding
 from pelvicoach.programs.configuration.models import ProgramDraft, ProgramVersion
 from pelvicoach.programs.configuration.services import build, current_version, publish
-from pelvicoach.programs.content import default_document
 from pelvicoach.programs.enrolment.models import Patient
 
 
@@ -55,7 +54,7 @@ def working_overrides(tenant_id: int) -> dict[str, Any]:
 def save_draft(tenant_id: int, document: dict[str, Any], user_id: int | None) -> ProgramDraft:
     """Keep the edited document as a draft; marshmallow's ValidationError (field by field)
     when it is not a program the portal can run, and then nothing is kept."""
-    changes = overriding.difference(default_document(), document) or {}
+    changes = overriding.difference(build(), document) or {}
     build(changes)  # raises ValidationError
     header = current_version(tenant_id)
     row = draft(tenant_id) or ProgramDraft(tenant_id=tenant_id)

@@ -42,7 +42,10 @@ class Program:
         return self.document["guidance"][key]
 
     def modules(self, cohort: str) -> list[dict[str, Any]]:
-        return [m for m in self.document["modules"] if cohort in m["cohorts"]]
+        """Her cohort's modules that the tenant has on."""
+        return [
+            m for m in self.document["modules"] if cohort in m["cohorts"] and m.get("enabled", True)
+        ]
 
     def module(self, key: str, cohort: str) -> dict[str, Any] | None:
         return next((m for m in self.modules(cohort) if m["key"] == key), None)

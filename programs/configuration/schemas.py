@@ -89,6 +89,23 @@ class SettingsSchema(_Strict):
     alert_week = fields.Integer(required=True, validate=validate.Range(1, 52))
     isi_minimal_change = fields.Float(required=True, validate=validate.Range(0.5, 12))
     iciq_minimal_change = fields.Float(required=True, validate=validate.Range(0.5, 21))
+    # Who the tenant offers the coach to.
+    cohorts = fields.List(
+        fields.String(validate=validate.OneOf(COHORTS)),
+        required=True,
+        validate=validate.Length(min=1, error="Offer the coach to at least one group."),
+    )
+    # What her reminders page suggests before she chooses (Monday is 0).
+    reminder_weekdays = fields.List(
+        fields.Integer(validate=validate.Range(0, 6)),
+        required=True,
+        validate=validate.Length(max=7),
+    )
+    reminder_times = fields.List(
+        fields.String(validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")),
+        required=True,
+        validate=validate.Length(max=3),
+    )
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_: Any) -> None:
@@ -107,6 +124,8 @@ class SettingsSchema(_Strict):
                 "The goal interval must be at least the starting interval.",
                 "bladder_goal_minutes",
             )
+        if any(not "07:00" <= moment < "22:00" for moment in data.get("reminder_times", [])):
+            raise ValidationError("Suggest times between 07:00 and 22:00.", "reminder_times")
 
 
 class StepSchema(_Strict):
@@ -120,8 +139,8 @@ class LevelSchema(_Strict):
     name = Text(required=True)
     hold_seconds = fields.Integer(required=True, validate=validate.Range(1, 30))
     rest_seconds = fields.Integer(required=True, validate=validate.Range(1, 60))
-    repetitions = fields.Integer(required=True, validate=validate.Range(1, 30))
-    sets = fields.Integer(required=True, validate=validate.Range(1, 10))
+    repetitions = fields.Integer(required=True, validate=validate.Range(1, 20))
+    sets = fields.Integer(required=True, validate=validate.Range(1, 10))  # sets a day
     quick_contractions = fields.Integer(required=True, validate=validate.Range(0, 30))
 
 
@@ -138,6 +157,7 @@ class SectionSchema(_Strict):
 class ModuleSchema(_Strict):
     key = fields.String(required=True, validate=KEY)
     order = fields.Integer(required=True)
+    enabled = fields.Boolean(load_default=True)  # a tenant may switch a module off
     cohorts = fields.List(
         fields.String(validate=validate.OneOf(COHORTS)), required=True, validate=validate.Length(1)
     )

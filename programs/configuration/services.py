@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import Row, func, select
 
 from pelvicoach.platform.extensions import db
@@ -22,7 +23,12 @@ from pelvicoach.programs.enrolment.models import Patient, Phase
 def build(changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """The default program with `changes` laid over it, validated: a ValidationError says
     what is wrong, field by field."""
-    document = overriding.apply(default_document(), changes or {})
+    try:
+        document = overriding.apply(default_document(), changes or {})
+    except (TypeError, KeyError):  # an item's key that is a list or table: not one we know
+        raise ValidationError(
+            {"_schema": ["Keys of modules, levels, questions and options are text or numbers."]}
+        ) from None
     return ProgramSchema().load(document)
 
 

@@ -63,9 +63,15 @@ def reminder_settings():
             return redirect(url_for("portal.reminder_settings"))
     token = reminders.calendar_token(plan)
     db.session.commit()
+    # Before she first chooses, the page offers her coach's suggestion (sent only once saved).
+    fresh = not plan.weekdays and not plan.times and plan.unsubscribed_at is None
+    settings = me.program.settings
     return render_template(
         "portal/reminders.html",
         plan=plan,
+        days=settings["reminder_weekdays"] if fresh else plan.weekdays,
+        times=settings["reminder_times"] if fresh else plan.times,
+        suggested=fresh,
         next_at=as_utc(plan.next_at).astimezone(zone()) if plan.next_at else None,
         feed=external_url("portal.calendar_feed", token=token) if token else None,
         error=error,

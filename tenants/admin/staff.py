@@ -182,9 +182,9 @@ def staff_member(user_id: int):
         form.roles.data = sorted(user.roles)
         if profile is not None and profile.registration:
             form.register.data, form.number.data = profile.registration.split(" ", 1)
-        if profile is not None and hasattr(form, "organisation"):
+        if profile is not None and form.organisation is not None:
             form.organisation.data = profile.organisation
-        if profile is not None and hasattr(form, "care_provider"):
+        if profile is not None and form.care_provider is not None:
             form.care_provider.data = profile.care_provider_id or 0
     if form.validate_on_submit():
         before = services.describe(user)

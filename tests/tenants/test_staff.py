@@ -244,3 +244,47 @@ def test_only_admins_manage_staff(
         "/t/linde/admin/branding/preview",
     ):
         assert client.get(path).status_code == 403, path
+
+
+def test_an_admin_opens_and_saves_a_clinicians_details(client, admin_client, make_user, db):
+    from pelvicoach.tenants.staff import services
+
+    tenant, _admin = admin_client("horizon", kind="insurer")
+    with tenant_context(tenant.id, db.session):
+        provider = add_provider(
+            tenant.id,
+            kind="pelvic_physio",
+            name="Bekkenfysiotherapie Amstel",
+            address="Amstel 1",
+            postcode="1072 LN",
+            city="Amsterdam",
+            contracted=True,
+        )
+        db.session.commit()
+    clinician = make_user(tenant, "marloes@example.nl", "clinician")
+    with tenant_context(tenant.id, db.session):
+        services.change(
+            db.session.get(User, clinician.id),
+            "insurer",
+            services.Details(
+                roles=frozenset({"clinician"}),
+                register="BIG",
+                number="19012345601",
+                care_provider_id=provider.id,
+            ),
+        )
+        db.session.commit()
+    page = client.get(f"/t/horizon/admin/staff/{clinician.id}")
+    assert page.status_code == 200
+    assert 'value="19012345601"' in page.text
+    assert f'<option selected value="{provider.id}">' in page.text
+    saved = client.post(
+        f"/t/horizon/admin/staff/{clinician.id}",
+        data={
+            "roles": ["clinician"],
+            "register": "BIG",
+            "number": "19012345602",
+            "care_provider": provider.id,
+        },
+    )
+    assert saved.status_code == 302, saved.text

@@ -1,0 +1,230 @@
+"""The consoles walked in Chromium: the operator brings a tenant on board and its admin joins;
+an admin brands the coach (with the live preview) and a patient sees it; an admin publishes a
+program change, reads the differences and rolls back; an admin invites a clinician who signs
+in with two-step verification. axe-core checks every page on the way."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pyotp
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+from walking import accessible
+
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.mail import OutgoingMail
+from pelvicoach.programs.demo import DEMO_OPERATOR, DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
+
+pytestmark = pytest.mark.browser
+NEW_PASSWORD = "een-lang-nieuw-wachtwoord-2026"
+
+
+@pytest.fixture
+def demo(live_server, platform_app):
+    with platform_app.app_context():
+        seed_demo()
+    return live_server
+
+
+def staff_sign_in(page: Page, url: str, email: str) -> None:
+    page.goto(url)
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_label("Code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+    page.get_by_role("button", name="Controleren").click()
+
+
+def invitation_link(platform_app, email: str) -> str:
+    with platform_app.app_context():
+        body = db.session.scalar(
+            select(OutgoingMail.body)
+            .where(OutgoingMail.recipient == email)
+            .order_by(OutgoingMail.id.desc())
+        )
+    return re.search(r"https?://\S+/invitation/\S+", body).group(0)
+
+
+def join(browser: Browser, link: str, problems: list[str]) -> Page:
+    """The invited person, on a browser of her own: password, then her authenticator."""
+    page = browser.new_context(locale="nl-NL", bypass_csp=True).new_page()
+    page.goto(link)
+    accessible(page, problems)
+    page.get_by_label("Nieuw wachtwoord", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Nieuw wachtwoord nog een keer").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Wachtwoord kiezen en verder").click()
+    expect(page.get_by_role("heading", name="Tweestapsverificatie instellen")).to_be_visible()
+    accessible(page, problems)
+    key = page.locator("code.user-select-all").inner_text()
+    page.get_by_label("Code").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Aanzetten").click()
+    page.get_by_role("link", name="Ik heb ze bewaard").click()
+    return page
+
+
+def test_the_operator_onboards_a_tenant_and_its_admin_joins(
+    demo, page: Page, browser, platform_app
+):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/login", DEMO_OPERATOR)
+    expect(page.get_by_role("heading", name="Platform")).to_be_visible()
+    accessible(page, problems)
+    page.get_by_role("navigation", name="Menu platformbeheer").get_by_role(
+        "link", name="Klanten"
+    ).click()
+    accessible(page, problems)
+    page.get_by_role("link", name="Klant toevoegen").click()
+    accessible(page, problems)
+    page.get_by_label("Soort").select_option("practice")
+    page.get_by_label("Naam", exact=True).fill("Bekkenpraktijk Zuid")
+    page.get_by_label("Korte naam voor het webadres").fill("zuid")
+    page.get_by_label("Naam van de beheerder").fill("Zoë Zuid")
+    page.get_by_label("Haar e-mailadres").fill("zoe@zuid.example")
+    page.get_by_role("button", name="Klant toevoegen en beheerder uitnodigen").click()
+    expect(page.get_by_role("heading", name="Bekkenpraktijk Zuid")).to_be_visible()
+    expect(page.get_by_text("zoe@zuid.example")).to_be_visible()
+    accessible(page, problems)
+
+    admin = join(browser, invitation_link(platform_app, "zoe@zuid.example"), problems)
+    expect(admin.get_by_role("heading", name="Welkom, Zoë Zuid")).to_be_visible()
+    expect(admin.get_by_role("link", name="Huisstijl").first).to_be_visible()
+    assert problems == []
+
+
+def _logo() -> bytes:
+    image = Image.new("RGB", (240, 120), (107, 44, 145))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_an_admin_brands_the_coach_and_her_patient_sees_it(demo, page: Page, browser):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/delinde/login", "praktijk@delinde.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Huisstijl"
+    ).click()
+    accessible(page, problems)
+    page.get_by_label("Hoofdkleur (#rrggbb)").fill("#ffcc00")
+    page.get_by_role("button", name="Huisstijl opslaan").click()
+    expect(page.get_by_text("De dichtstbijzijnde tint die dat haalt")).to_be_visible()
+    accessible(page, problems)
+
+    page.get_by_label("Naam die patiënten zien").fill("De Linde Bekkencentrum")
+    page.get_by_label("Hoofdkleur (#rrggbb)").fill("#6b2c91")
+    page.get_by_label("Logo (PNG, JPEG of WebP, hoogstens 1 MB)").set_input_files(
+        files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _logo()}]
+    )
+    preview = page.frame_locator("#branding-preview")
+    expect(preview.locator(".pc-site-name")).to_have_text("De Linde Bekkencentrum")
+    expect(preview.locator(".pc-header")).to_have_css("background-color", "rgb(107, 44, 145)")
+    expect(preview.locator(".pc-logo")).to_have_count(1)
+    page.get_by_role("button", name="Huisstijl opslaan").click()
+    expect(page.get_by_text("Opgeslagen. Patiënten zien de nieuwe huisstijl")).to_be_visible()
+
+    patient = browser.new_context(locale="nl-NL").new_page()
+    patient.goto(f"{demo}/t/delinde/login")
+    patient.get_by_label("E-mailadres").fill("julia@delinde.example")
+    patient.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    patient.get_by_role("button", name="Inloggen").click()
+    expect(patient.locator(".pc-site-name")).to_have_text("De Linde Bekkencentrum")
+    expect(patient.locator(".pc-header")).to_have_css("background-color", "rgb(107, 44, 145)")
+    logo = patient.locator(".pc-logo")
+    expect(logo).to_have_css(
+        "background-image", re.compile(r"/t/delinde/brand/logo-[0-9a-f]{16}\.png")
+    )
+    assert problems == []
+
+
+def test_an_admin_publishes_a_change_reads_the_difference_and_rolls_back(demo, page: Page):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/delinde/login", "praktijk@delinde.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Programma"
+    ).click()
+    accessible(page, problems)
+    page.get_by_role("link", name="Concept beginnen").click()
+    accessible(page, problems)
+    hold = page.get_by_label("Niveau 5: Vasthouden (s)")
+    hold.fill("0")
+    page.get_by_role("button", name="Concept controleren en opslaan").click()
+    expect(page.get_by_text("Het concept is niet opgeslagen")).to_be_visible()
+    expect(page.get_by_label("Niveau 5: Vasthouden (s)")).to_have_class(re.compile("is-invalid"))
+    accessible(page, problems)
+    page.get_by_label("Niveau 5: Vasthouden (s)").fill("9")
+    page.get_by_role("button", name="Concept controleren en opslaan").click()
+    expect(page.get_by_role("heading", name="Concept, nog niet gepubliceerd")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="levels › level 5 › hold seconds")).to_be_visible()
+    accessible(page, problems)
+    page.get_by_label("Wat is er veranderd (voor de lijst met versies)").fill("Niveau 5 langer")
+    page.get_by_role("button", name="Concept publiceren").click()
+    expect(page.get_by_text("Versie 2 is gepubliceerd.")).to_be_visible()
+    page.get_by_role("button", name="Verschillen tonen").click()
+    expect(page.get_by_role("heading", name="Versie 1 en versie 2")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="levels › level 5 › hold seconds")).to_be_visible()
+    accessible(page, problems)
+    page.get_by_role("link", name="Terug naar het programma").click()
+    page.get_by_role("button", name="Terug naar versie 1").click()
+    expect(page.get_by_text("Versie 3 is een kopie van versie 1.")).to_be_visible()
+    accessible(page, problems)
+    assert problems == []
+
+
+def test_an_admin_invites_a_clinician_who_signs_in_with_two_steps(
+    demo, page: Page, browser, platform_app
+):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/delinde/login", "praktijk@delinde.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Medewerkers"
+    ).click()
+    accessible(page, problems)
+    page.get_by_label("Naam", exact=True).fill("Fleur de Wit")
+    page.get_by_label("E-mailadres").fill("fleur@delinde.example")
+    page.get_by_role("checkbox", name="Zorgverlener").check()
+    page.get_by_label("Register", exact=True).select_option("BIG")
+    page.get_by_label("Registratienummer (zorgverleners)").fill("19012345601")
+    page.get_by_label("Organisatie waarvoor zij werkt (zorgverleners)").fill("De Linde")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    expect(page.get_by_text("Uitnodiging verstuurd naar fleur@delinde.example.")).to_be_visible()
+    accessible(page, problems)
+    page.get_by_role("link", name="Anouk Smit").click()
+    accessible(page, problems)
+
+    clinician = join(browser, invitation_link(platform_app, "fleur@delinde.example"), problems)
+    expect(clinician.get_by_role("heading", name="Welkom, Fleur de Wit")).to_be_visible()
+    clinician.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Patiënten"
+    ).click()
+    expect(clinician.get_by_role("heading", name="Patiënten")).to_be_visible()
+    accessible(clinician, problems)
+    assert problems == []
+
+
+def test_every_admin_and_operator_page_meets_wcag_aa(demo, page: Page, browser):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/horizon/login", "admin@horizon.example")
+    for path in (
+        "staff/",
+        "admin/branding",
+        "admin/branding/preview",
+        "admin/staff",
+        "admin/staff/3",
+        "admin/api-keys",
+        "admin/program/",
+        "admin/program/edit",
+    ):
+        for lang in ("nl", "en"):
+            page.goto(f"{demo}/t/horizon/{path}?lang={lang}")
+            accessible(page, problems)
+    operator = browser.new_context(locale="nl-NL", bypass_csp=True).new_page()
+    staff_sign_in(operator, f"{demo}/login", DEMO_OPERATOR)
+    for path in ("operator/", "operator/tenants/", "operator/tenants/new", "operator/tenants/1"):
+        for lang in ("nl", "en"):
+            operator.goto(f"{demo}/{path}?lang={lang}")
+            accessible(operator, problems)
+    assert problems == []
