@@ -57,6 +57,38 @@ def add_provider(tenant_id: int, **fields: object) -> CareProvider:
     return provider
 
 
+def update_provider(provider: CareProvider, **fields: object) -> dict[str, list[object]]:
+    """Apply checked fields; {name: [before, after]} of what changed, for the audit log."""
+    if fields.get("postcode") and fields["postcode"] != provider.postcode:
+        centre = postcodes.centre(str(fields["postcode"]))
+        if centre is None:
+            raise UnknownPostcodeError(fields["postcode"])
+        provider.latitude, provider.longitude = centre.latitude, centre.longitude
+    changed = {}
+    for name, value in fields.items():
+        if getattr(provider, name) != value:
+            changed[name] = [getattr(provider, name), value]
+            setattr(provider, name, value)
+    return changed
+
+
+def describe(provider: CareProvider) -> dict[str, object]:
+    return {
+        name: getattr(provider, name)
+        for name in ("kind", "name", "address", "postcode", "city", "phone", "website")
+    } | {"accepting_patients": provider.accepting_patients, "contracted": provider.contracted}
+
+
+def directory(tenant_id: int) -> list[CareProvider]:
+    return list(
+        db.session.scalars(
+            select(CareProvider)
+            .where(CareProvider.tenant_id == tenant_id)
+            .order_by(CareProvider.kind, CareProvider.city, CareProvider.name)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Nearby:
     provider: CareProvider

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from pelvicoach.platform.config import LOCALES
+from pelvicoach.tenants import postcodes
 from pelvicoach.tenants.branding import HEX_COLOUR, colour_problem
+from pelvicoach.tenants.care_providers import ProviderKind
 
 
 class TenantSchema(Schema):
@@ -102,3 +104,66 @@ class BrandingSchema(Schema):
             max_length=300,
         )
     )
+
+
+def _known_postcode(value: str) -> None:
+    if postcodes.centre(value) is None:
+        raise ValidationError(str(_l("Not a Dutch postcode we can place on the map.")))
+
+
+class CareProviderSchema(Schema):
+    """A care provider of the directory: the admin's form and every row of an import."""
+
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(
+        required=True, validate=validate.OneOf([kind.value for kind in ProviderKind])
+    )
+    name = fields.String(required=True, validate=validate.Length(min=2, max=160))
+    address = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    postcode = fields.String(
+        required=True,
+        validate=[
+            validate.Regexp(
+                r"^\s*[1-9][0-9]{3}\s*[A-Za-z]{2}\s*$",
+                error=_l("Use a Dutch postcode, for example 3511 AB."),
+            ),
+            _known_postcode,
+        ],
+    )
+    city = fields.String(required=True, validate=validate.Length(min=2, max=80))
+    phone = fields.String(
+        load_default="",
+        validate=_optional(
+            validate.Regexp(
+                r"^\+?[0-9][0-9 -]{5,18}$",
+                error=_l("Use digits, spaces and dashes, for example 030-1234567."),
+            ),
+            max_length=20,
+        ),
+    )
+    website = fields.String(
+        load_default="",
+        validate=_optional(
+            validate.URL(
+                schemes={"https"},
+                require_tld=True,
+                error=_l("Give a web address starting with https://."),
+            ),
+            max_length=200,
+        ),
+    )
+    accepting_patients = fields.Boolean(load_default=True)
+    contracted = fields.Boolean(load_default=False)
+
+    @post_load
+    def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        digits, letters = (
+            data["postcode"].replace(" ", "")[:4],
+            data["postcode"].replace(" ", "")[4:],
+        )
+        data["postcode"] = f"{digits} {letters.upper()}"
+        for name in ("name", "address", "city", "phone", "website"):
+            data[name] = data[name].strip()
+        return data

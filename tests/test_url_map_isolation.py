@@ -29,7 +29,7 @@ from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DiaryEntry, EntryKind
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.tenants.branding import clean_image
-from pelvicoach.tenants.care_providers import ProviderKind
+from pelvicoach.tenants.care_providers import ProviderKind, add_provider
 from pelvicoach.tenants.models import AssetKind
 from pelvicoach.tenants.services import add_domain, store_image
 from pelvicoach.tenants.staff import services as staff
@@ -52,6 +52,14 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
     patient = make_patient(tenant, "geheime.patient@lindeboom.nl", clinician=clinician)
     with tenant_context(tenant.id, database.session):
         store_image(tenant, AssetKind.LOGO, clean_image(png(), "logo"))
+        provider = add_provider(
+            tenant.id,
+            kind="gp",
+            name="Huisarts Lindeboom",
+            address="Geheimstraat 1",
+            postcode="3511 AB",
+            city="Utrecht",
+        )
         add_domain(tenant, "coach.lindeboom.nl")
         invitation = staff.invite(
             tenant.id,
@@ -114,6 +122,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
             "digest": tenant.logo_digest,
             "tenant_id": str(tenant.id),
             "domain": "coach.lindeboom.nl",
+            "provider_id": str(provider.id),
         }
     secrets = [
         "Lindeboom",

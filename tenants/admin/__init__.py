@@ -8,4 +8,4 @@ bp = Blueprint(
     "admin", __name__, template_folder="templates", static_folder="static", url_prefix="/admin"
 )
 
-from pelvicoach.tenants.admin import branding, keys, staff  # noqa: E402, F401 (their routes)
+from pelvicoach.tenants.admin import branding, keys, providers, staff  # noqa: E402, F401 (their routes)
