@@ -23,9 +23,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_modified
 
 from pelvicoach.platform.extensions import db, enum_column
-from pelvicoach.platform.tenancy import PlatformOrTenantScoped, same_tenant
+from pelvicoach.platform.sealed import Sealed
+from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, same_tenant
 
 
 class Role(StrEnum):
@@ -71,7 +73,8 @@ class User(UserMixin, PlatformOrTenantScoped, db.Model):
     # The credentials' generation: a new one (password set, account deactivated) ends every
     # session and half-finished sign-in made before.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted at rest with PELVICOACH_TOTP_KEYS (`pelvicoach.platform.sealed`).
+    totp_secret: Mapped[str | None] = mapped_column(Sealed())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
@@ -198,3 +201,25 @@ def authenticate(tenant_id: int | None, email: str, password: str) -> User | Non
     if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+def rotate_totp_secrets(batch: int = 500) -> int:
+    """Write every authenticator secret again, so each is sealed with the newest key (and one
+    stored before encryption is sealed at all); how many. Platform work across tenants."""
+    count = 0
+    last = 0
+    with cross_tenant(db.session, "re-encrypt authenticator secrets"):
+        while True:
+            users = db.session.scalars(
+                select(User)
+                .where(User.totp_secret.is_not(None), User.id > last)
+                .order_by(User.id)
+                .limit(batch)
+            ).all()
+            if not users:
+                return count
+            for user in users:
+                flag_modified(user, "totp_secret")
+            db.session.commit()
+            count += len(users)
+            last = users[-1].id

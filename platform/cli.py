@@ -110,7 +110,29 @@ def audit_verify_command() -> None:
     click.echo("audit trail intact")
 
 
-COMMANDS = (worker_command, scheduler_command, outbox_group, audit_group)
+@click.command("rotate-totp-keys")
+@with_appcontext
+def rotate_totp_keys_command() -> None:
+    """Re-encrypt every authenticator secret with the first of PELVICOACH_TOTP_KEYS (run after
+    putting a new key in front; the old one can go once this has finished)."""
+    from pelvicoach.platform.accounts import rotate_totp_secrets
+    from pelvicoach.platform.audit import record
+    from pelvicoach.platform.extensions import db
+
+    require_platform_role()
+    count = rotate_totp_secrets()
+    record("totp_keys.rotated", detail={"secrets": count}, tenant_id=None)
+    db.session.commit()
+    click.echo(f"re-encrypted {count} authenticator secret(s) with the newest key")
+
+
+COMMANDS = (
+    worker_command,
+    scheduler_command,
+    outbox_group,
+    audit_group,
+    rotate_totp_keys_command,
+)
 
 
 def main() -> None:

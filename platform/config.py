@@ -7,6 +7,9 @@ is built. Secrets only ever come from the environment.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from environs import Env, EnvError, validate
 from redis.connection import parse_url as parse_redis_url
 from sqlalchemy.engine import make_url
@@ -46,6 +50,7 @@ class Settings:
     database_platform_role: str | None
     redis_url: str | None
     secret_key: str
+    totp_keys: tuple[str, ...]
     base_domain: str
     proxy_hops: int
     default_locale: str
@@ -69,6 +74,7 @@ class Settings:
             "PELVICOACH_MODE": self.mode,
             "PLATFORM_PROCESS": platform,
             "SECRET_KEY": self.secret_key,
+            "TOTP_KEYS": self.totp_keys,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
             "MIGRATION_DATABASE_URL": self.migration_database_url,
@@ -197,6 +203,7 @@ def _parse(env: Env) -> Settings:
         if redis_url is None and mode == "production":
             # Limits must be counted across processes, and jobs must leave the web process.
             raise ConfigError(f"{PREFIX}REDIS_URL: required in production")
+        totp_keys = _totp_keys(env.list("TOTP_KEYS", []), mode, secret_key)
         mail = {
             "server": env.str("MAIL_SERVER", "" if mode == "demo" else "localhost"),
             "port": env.int("MAIL_PORT", 25, validate=validate.Range(min=1, max=65535)),
@@ -218,6 +225,7 @@ def _parse(env: Env) -> Settings:
             database_platform_role=platform_role,
             redis_url=redis_url,
             secret_key=secret_key,
+            totp_keys=totp_keys,
             base_domain=base_domain,
             proxy_hops=env.int("PROXY_HOPS", 0, validate=validate.Range(min=0, max=5)),
             default_locale=default_locale,
@@ -225,6 +233,29 @@ def _parse(env: Env) -> Settings:
             log_level=log_level,
             mail=mail,
         )
+
+
+def _totp_keys(keys: list[str], mode: str, secret_key: str) -> tuple[str, ...]:
+    """The keys that encrypt authenticator secrets at rest, newest first (the others still
+    decrypt, for rotation). Production names them; elsewhere one is derived from the secret key
+    so the demo and the tests need nothing more."""
+    keys = [key.strip() for key in keys if key.strip()]
+    if not keys:
+        if mode == "production":
+            raise ConfigError(
+                f"{PREFIX}TOTP_KEYS: required in production (generate one with: python -c"
+                ' "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+            )
+        derived = hmac.new(secret_key.encode(), b"pelvicoach totp secrets", hashlib.sha256)
+        return (base64.urlsafe_b64encode(derived.digest()).decode(),)
+    for position, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"{PREFIX}TOTP_KEYS: key {position} is not a Fernet key (32 bytes, URL-safe base64)"
+            ) from None
+    return tuple(keys)
 
 
 def _demo_secret(instance_path: Path) -> str:

@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from pelvicoach.platform.config import ConfigError, load_settings
+
+KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -80,7 +83,9 @@ def test_values_are_parsed(env):
     env.setenv("PELVICOACH_MAIL_USE_TLS", "true")
     env.setenv("PELVICOACH_MAIL_PORT", "587")
     env.setenv("PELVICOACH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    env.setenv("PELVICOACH_TOTP_KEYS", f"{Fernet.generate_key().decode()},{KEY}")
     settings = load_settings()
+    assert settings.totp_keys[1] == KEY
     assert settings.mail["use_tls"] is True
     assert settings.mail["port"] == 587
     assert settings.redis_url == "redis://127.0.0.1:6379/3"
@@ -155,8 +160,24 @@ def test_production_needs_redis_and_fails_fast_on_it(env):
     with pytest.raises(ConfigError, match="PELVICOACH_REDIS_URL: required in production"):
         load_settings()
     env.setenv("PELVICOACH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    env.setenv("PELVICOACH_TOTP_KEYS", KEY)
     options = load_settings().flask_config()["RATELIMIT_STORAGE_OPTIONS"]
     assert options == {"socket_timeout": 1, "socket_connect_timeout": 1}
+
+
+def test_production_needs_keys_for_authenticator_secrets(env):
+    env.setenv("PELVICOACH_SECRET_KEY", "x" * 40)
+    env.setenv("PELVICOACH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    with pytest.raises(ConfigError, match="PELVICOACH_TOTP_KEYS: required in production"):
+        load_settings()
+    env.setenv("PELVICOACH_TOTP_KEYS", f"{KEY},not-a-key")
+    with pytest.raises(ConfigError, match="PELVICOACH_TOTP_KEYS: key 2 is not a Fernet key"):
+        load_settings()
+    env.setenv("PELVICOACH_ENV", "demo")
+    env.delenv("PELVICOACH_TOTP_KEYS")
+    derived = load_settings().totp_keys
+    assert len(derived) == 1
+    assert Fernet(derived[0])  # usable, from the secret key
 
 
 def test_the_web_and_the_platform_roles_are_set_apart(env):
