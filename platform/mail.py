@@ -10,15 +10,16 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,6 +57,24 @@ def queue_mail(*, tenant_id: int | None, to: str, subject: str, body: str, purpo
     outbox.defer(send_mail, mail.id, tenant_id=tenant_id, queue="high", job_id=f"mail-{mail.id}")
 
 
+@dataclass(frozen=True)
+class Brand:
+    """How a tenant's mail is signed and who it says it is from (`pelvicoach.tenants` knows)."""
+
+    sender: str
+    signature: str
+
+
+def brand_mail(app: Flask, lookup: Callable[[int], Brand | None]) -> None:
+    """Register how to find a tenant's brand; the platform's own mails go unbranded."""
+    app.extensions["pelvicoach.mail_brand"] = lookup
+
+
+def brand(tenant_id: int | None) -> Brand | None:
+    lookup = current_app.extensions.get("pelvicoach.mail_brand")
+    return lookup(tenant_id) if lookup and tenant_id is not None else None
+
+
 def send_mail(mail_id: int) -> None:
     mail = db.session.get(OutgoingMail, mail_id)
     if mail is None or mail.sent_at is not None:
@@ -71,17 +90,19 @@ def send_mail(mail_id: int) -> None:
 
 
 def _smtp_send(mail: OutgoingMail) -> None:
-    message = new_message(mail.recipient, mail.subject)
-    message.set_content(mail.body or "")
+    signed = brand(mail.tenant_id)
+    message = new_message(mail.recipient, mail.subject, signed.sender if signed else None)
+    message.set_content((mail.body or "") + (f"\n{signed.signature}\n" if signed else ""))
     with smtp_connection() as smtp:
         smtp.send_message(message)
 
 
-def new_message(to: str, subject: str) -> EmailMessage:
-    """A message from the platform's sender, with its own Message-ID."""
+def new_message(to: str, subject: str, sender: str | None = None) -> EmailMessage:
+    """A message from the platform's sender (or a tenant's name at its address), with its own
+    Message-ID."""
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config["MAIL_SENDER"]
+    message["From"] = sender or config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=config["MAIL_SENDER"].rsplit("@", 1)[-1].strip(">"))

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from pelvicoach.platform import tenancy
+    from pelvicoach.platform import mail, tenancy
     from pelvicoach.tenants import (
         admin,
         api,
@@ -14,12 +14,14 @@ def init_app(app: Flask) -> None:
         cli,
         console,
         invitations,
+        mail_brand,
         services,
         views,
     )
     from pelvicoach.tenants.staff import models as staff_models  # noqa: F401 (its tables)
 
     tenancy.init_app(app, finder=services.Finder())
+    mail.brand_mail(app, mail_brand.brand_of)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(invitations.bp)

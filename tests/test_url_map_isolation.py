@@ -123,6 +123,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
             "tenant_id": str(tenant.id),
             "domain": "coach.lindeboom.nl",
             "provider_id": str(provider.id),
+            "path": f"modules.{A_ONLY}.title",  # a text only A's program has
         }
     secrets = [
         "Lindeboom",

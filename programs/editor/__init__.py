@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("editor", __name__, template_folder="templates", url_prefix="/admin/program")
 
-from pelvicoach.programs.editor import views  # noqa: E402, F401 (its routes)
+from pelvicoach.programs.editor import texts, views  # noqa: E402, F401 (their routes)

@@ -11,6 +11,7 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from pelvicoach.platform import prose
 from pelvicoach.platform.access import require_access
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs import pdf
@@ -47,17 +48,8 @@ def localized(text: dict[str, str] | None) -> str:
 
 
 def as_html(body: str) -> Markup:
-    """Program prose to HTML: blank lines make paragraphs, lines starting "- " a list.
-    Everything is escaped: content is data, never markup."""
-    blocks = []
-    for block in body.strip().split("\n\n"):
-        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
-        if lines and all(line.startswith("- ") for line in lines):
-            items = "".join(f"<li>{escape(line[2:])}</li>" for line in lines)
-            blocks.append(f"<ul>{items}</ul>")
-        elif lines:
-            blocks.append(f"<p>{escape(' '.join(lines))}</p>")
-    return Markup("\n".join(blocks))  # noqa: S704 (built from escaped parts only)
+    """Program prose (Markdown: blank lines make paragraphs, "- " lists) as safe HTML."""
+    return prose.to_html(body)
 
 
 def illustration_in(svg: str, title: str, description: str) -> Markup:

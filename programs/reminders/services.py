@@ -34,7 +34,7 @@ from pelvicoach.platform.extensions import (
     insert_once,
     update_all,
 )
-from pelvicoach.platform.mail import send_all, sender_address
+from pelvicoach.platform.mail import brand, send_all, sender_address
 from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 from pelvicoach.programs.enrolment.models import Patient, Phase
 from pelvicoach.programs.reminders import timing
@@ -298,10 +298,14 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
     if not pending:
         return 0
     slug = db.session.scalar(select(Tenant.slug).where(Tenant.id == tenant_id))
+    signed = brand(tenant_id)
     home = _site(slug, "portal.home")
     stop = _site(slug, "portal.unsubscribe", token=PLACEHOLDER)
     tokens = _unsubscribe_tokens(tenant_id, [p.plan_id for p in pending if p.plan_id])
-    sender = (current_app.config["MAIL_SENDER"], sender_address().rpartition("@")[2])
+    sender = (
+        signed.sender if signed else current_app.config["MAIL_SENDER"],
+        sender_address().rpartition("@")[2],
+    )
     texts: dict[tuple[str, SendKind], tuple[str, str, str]] = {}
     messages = []
     for item in pending:
@@ -309,7 +313,9 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
         if key not in texts:
             texts[key] = _texts(*key)
         link = stop.replace(PLACEHOLDER, tokens[item.plan_id]) if item.plan_id else None
-        messages.append(_message(item.email, sender, texts[key], home, link))
+        messages.append(
+            _message(item.email, sender, texts[key], home, link, signed.signature if signed else "")
+        )
     if current_app.config.get("MAIL_SERVER"):
         send_all(messages)
     else:
@@ -350,7 +356,12 @@ def _texts(locale: str, kind: SendKind) -> tuple[str, str, str]:
 
 
 def _message(
-    email: str, sender: tuple[str, str], texts: tuple[str, str, str], home: str, stop: str | None
+    email: str,
+    sender: tuple[str, str],
+    texts: tuple[str, str, str],
+    home: str,
+    stop: str | None,
+    signature: str,
 ) -> tuple[str, bytes]:
     """A reminder or a nudge as RFC 5322 bytes: a greeting and links, no health details, and
     RFC 8058's one-click unsubscribe. Written out directly rather than by the email package,
@@ -367,6 +378,8 @@ def _message(
         "Content-Type: text/plain; charset=utf-8",
         "Content-Transfer-Encoding: base64",
     ]
+    if signature:
+        text += "\n\n" + signature
     if stop is not None:
         text += "\n\n" + footer.replace("{stop}", stop)
         headers += [

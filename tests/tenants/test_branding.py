@@ -217,3 +217,56 @@ def test_removing_the_logo(client, admin, db, png):
     db.session.expire_all()
     assert db.session.get(Tenant, admin.id).logo_digest is None
     assert db.session.get(TenantAsset, (admin.id, "logo")) is None
+
+
+def test_the_tenants_mails_carry_its_name_and_contact(
+    mail_app, db, make_tenant, run_jobs, platform_twin
+):
+    import contextvars
+
+    from pelvicoach.platform import outbox
+    from pelvicoach.platform.mail import queue_mail
+    from pelvicoach.platform.tenancy import tenant_context
+
+    tenant = make_tenant("linde", name="Bekkenpraktijk Één")
+    db.session.get(Tenant, tenant.id).support_phone = "030-1234567"
+    db.session.commit()
+
+    def write() -> None:
+        with platform_twin(mail_app).app_context():
+            with tenant_context(tenant.id, db.session):
+                queue_mail(
+                    tenant_id=tenant.id,
+                    to="sanne@example.nl",
+                    subject="Hallo",
+                    body="Tekst.",
+                    purpose="test",
+                )
+                db.session.commit()
+            outbox.relay(limit=10)
+
+    contextvars.Context().run(write)
+    run_jobs(mail_app)
+    (message,) = mail_app.mailbox.messages
+    (sender,) = message["From"].addresses
+    assert sender.display_name == "Bekkenpraktijk Één"  # encoded on the wire, read back whole
+    assert sender.addr_spec == "no-reply@pelvicoach.test"
+    lines = message.get_content().splitlines()
+    assert lines[-4:] == ["Tekst.", "-- ", "Bekkenpraktijk Één", "030-1234567"]
+
+
+def test_the_api_refuses_a_low_contrast_colour_with_problem_details(
+    client, make_tenant, key_for, db
+):
+    tenant = make_tenant("linde")
+    key = key_for(tenant, "program:write")
+    refused = client.patch(
+        "/t/linde/api/v1/program/settings?lang=en",
+        json={"brand_color": "#ffcc00"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert "#907300" in refused.json["errors"]["brand_color"][0]  # the nearest readable shade
+    db.session.expire_all()
+    assert db.session.get(Tenant, tenant.id).brand_color == "#0b5fa5"

@@ -86,6 +86,8 @@ def test_the_right_women_at_their_local_time_once(mail_app, women, platform_twin
     _dispatch(platform_twin, mail_app, run_jobs, due)  # the scheduler ran twice
     (message,) = mail_app.mailbox.messages
     assert message["To"] == "anna@example.nl"
+    assert message["From"] == f"{tenant.name} <no-reply@pelvicoach.test>"  # her coach's name
+    assert f"-- \n{tenant.name}" in message.get_content()
     text = (message["Subject"] + message.get_content()).lower()
     assert not [word for word in HEALTH_WORDS if word in text]
     unsubscribe = re.fullmatch(r"<(\S+)>", message["List-Unsubscribe"]).group(1)
