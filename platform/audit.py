@@ -126,6 +126,14 @@ def _actor() -> tuple[int | None, str]:
     return None, ""
 
 
+def before_after(changed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{name: (before, after)} of what changed as the audit detail keeps it."""
+    return {
+        "before": {name: values[0] for name, values in changed.items()},
+        "after": {name: values[1] for name, values in changed.items()},
+    }
+
+
 def record(
     action: str,
     *,

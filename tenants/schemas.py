@@ -67,6 +67,23 @@ def _optional(check: validate.Validator, *, max_length: int) -> Any:
     return run
 
 
+def Phone(**kwargs: Any) -> fields.String:  # noqa: N802 (a field factory, used like a class)
+    """A Dutch or international phone number, or "" for none."""
+    check = validate.Regexp(
+        r"^\+?[0-9][0-9 -]{5,18}$",
+        error=_l("Use digits, spaces and dashes, for example 030-1234567."),
+    )
+    return fields.String(validate=_optional(check, max_length=20), **kwargs)
+
+
+def WebAddress(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802 (as above)
+    """An https:// address, or "" for none."""
+    check = validate.URL(
+        schemes={"https"}, require_tld=True, error=_l("Give a web address starting with https://.")
+    )
+    return fields.String(validate=_optional(check, max_length=max_length), **kwargs)
+
+
 class BrandingSchema(Schema):
     """What an admin sets of the tenant's look and contact details."""
 
@@ -85,25 +102,8 @@ class BrandingSchema(Schema):
     support_email = fields.String(
         validate=_optional(validate.Email(error=_l("Not a valid e-mail address.")), max_length=254)
     )
-    support_phone = fields.String(
-        validate=_optional(
-            validate.Regexp(
-                r"^\+?[0-9][0-9 -]{5,18}$",
-                error=_l("Use digits, spaces and dashes, for example 030-1234567."),
-            ),
-            max_length=20,
-        )
-    )
-    privacy_url = fields.String(
-        validate=_optional(
-            validate.URL(
-                schemes={"https"},
-                require_tld=True,
-                error=_l("Give a web address starting with https://."),
-            ),
-            max_length=300,
-        )
-    )
+    support_phone = Phone()
+    privacy_url = WebAddress(max_length=300)
 
 
 def _known_postcode(value: str) -> None:
@@ -133,27 +133,8 @@ class CareProviderSchema(Schema):
         ],
     )
     city = fields.String(required=True, validate=validate.Length(min=2, max=80))
-    phone = fields.String(
-        load_default="",
-        validate=_optional(
-            validate.Regexp(
-                r"^\+?[0-9][0-9 -]{5,18}$",
-                error=_l("Use digits, spaces and dashes, for example 030-1234567."),
-            ),
-            max_length=20,
-        ),
-    )
-    website = fields.String(
-        load_default="",
-        validate=_optional(
-            validate.URL(
-                schemes={"https"},
-                require_tld=True,
-                error=_l("Give a web address starting with https://."),
-            ),
-            max_length=200,
-        ),
-    )
+    phone = Phone(load_default="")
+    website = WebAddress(max_length=200, load_default="")
     accepting_patients = fields.Boolean(load_default=True)
     contracted = fields.Boolean(load_default=False)
 

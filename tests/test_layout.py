@@ -158,7 +158,7 @@ def test_each_layer_imports_only_the_layers_below_it(index):
     assert offenders == []
 
 
-BLUEPRINTS = ("portal", "clinician", "api")
+BLUEPRINTS = ("portal", "clinician", "api", "editor")
 
 
 def test_program_features_never_import_the_blueprints():
@@ -226,6 +226,11 @@ def test_the_wheel_carries_migrations_templates_translations_and_content(tmp_pat
         "pelvicoach/programs/clinician/templates/clinician/patient.html",
         "pelvicoach/tenants/data/nl-postcode4.tsv",
         "pelvicoach/tenants/templates/staff/home.html",
+        "pelvicoach/tenants/templates/console/tenant.html",
+        "pelvicoach/tenants/admin/templates/admin/branding.html",
+        "pelvicoach/tenants/admin/static/branding.js",
+        "pelvicoach/programs/editor/templates/editor/edit.html",
+        "pelvicoach/programs/demo_data/delinde-logo.png",
     ):
         assert expected in names
     assert "pelvicoach/platform/__init__.py" not in names

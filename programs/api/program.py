@@ -14,7 +14,7 @@ from pelvicoach.programs.configuration.api_schemas import (
     ProgramDocumentSchema,
     PublishedSchema,
 )
-from pelvicoach.programs.configuration.diff import changes, for_audit
+from pelvicoach.programs.configuration.diff import publication
 from pelvicoach.programs.configuration.services import current_version, publish, tenant_program
 
 
@@ -56,11 +56,9 @@ def put_program():
             "program.published",
             object_type="program_version",
             object_id=str(number),
-            detail={
-                "before": {"version": before.number},
-                "after": {"version": number, "patients_moved": moved},
-                "changes": for_audit(changes(before.document, after.document)),
-            },
+            detail=publication(
+                before.number, before.document, after.document, version=number, patients_moved=moved
+            ),
         )
     db.session.commit()
     return PublishedSchema().dump({"version": number, "new": new, "patients_moved": moved})

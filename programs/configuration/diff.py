@@ -61,3 +61,15 @@ def changes(older: dict[str, Any], newer: dict[str, Any]) -> list[Change]:
 def for_audit(found: list[Change], limit: int = 50) -> list[list[Any]]:
     """Changes as the audit trail keeps them: each path with its before and after."""
     return [[change.label, change.before, change.after] for change in found[:limit]]
+
+
+def publication(
+    before_number: int, before: dict[str, Any], after: dict[str, Any], **facts: Any
+) -> dict[str, Any]:
+    """A new version as the audit trail keeps it: from which version, to which, and what
+    changed on the way."""
+    return {
+        "before": {"version": before_number},
+        "after": facts,
+        "changes": for_audit(changes(before, after)),
+    }

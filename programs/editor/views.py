@@ -20,7 +20,7 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.configuration import editor
-from pelvicoach.programs.configuration.diff import changes, for_audit
+from pelvicoach.programs.configuration.diff import changes, for_audit, publication
 from pelvicoach.programs.configuration.services import build, tenant_program
 from pelvicoach.programs.editor import bp
 from pelvicoach.programs.editor.forms import fill, form_for, show, to_document
@@ -103,7 +103,7 @@ def publish():
         flash(_("There is no draft to publish."), "danger")
         return redirect(url_for("editor.overview"))
     before = tenant_program(tenant.id)
-    found = changes(before.document, build(draft.overrides))
+    drafted = build(draft.overrides)
     number, new, moved = editor.publish_draft(
         tenant.id, note=form.note.data or "", move_now=_move_now(form), user_id=current_user.id
     )
@@ -112,11 +112,9 @@ def publish():
             "program.published",
             object_type="program_version",
             object_id=str(number),
-            detail={
-                "before": {"version": before.number},
-                "after": {"version": number, "patients_moved": moved},
-                "changes": for_audit(found),
-            },
+            detail=publication(
+                before.number, before.document, drafted, version=number, patients_moved=moved
+            ),
         )
         flash(_("Version %(number)s is published.", number=number), "success")
     else:
@@ -182,11 +180,14 @@ def rollback(number: int):
             "program.rolled_back",
             object_type="program_version",
             object_id=str(new_number),
-            detail={
-                "before": {"version": before.number},
-                "after": {"version": new_number, "copy_of": number, "patients_moved": moved},
-                "changes": for_audit(changes(before.document, old.document)),
-            },
+            detail=publication(
+                before.number,
+                before.document,
+                old.document,
+                version=new_number,
+                copy_of=number,
+                patients_moved=moved,
+            ),
         )
         flash(
             _("Version %(new)s is a copy of version %(old)s.", new=new_number, old=number),

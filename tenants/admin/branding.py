@@ -135,10 +135,7 @@ def branding():
                     "branding.changed",
                     object_type="tenant",
                     object_id=str(tenant.id),
-                    detail={
-                        "before": {name: before for name, (before, _after) in changed.items()},
-                        "after": {name: after for name, (_before, after) in changed.items()},
-                    },
+                    detail=audit.before_after(changed),
                 )
             db.session.commit()
             flash(

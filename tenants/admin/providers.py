@@ -142,10 +142,7 @@ def provider(provider_id: int):
                     "care_provider.changed",
                     object_type="care_provider",
                     object_id=str(row.id),
-                    detail={
-                        "before": {name: before for name, (before, _after) in changed.items()},
-                        "after": {name: after for name, (_before, after) in changed.items()},
-                    },
+                    detail=audit.before_after(changed),
                 )
             db.session.commit()
             flash(_("Saved."), "success")

@@ -31,6 +31,19 @@ def admin_client(client, make_tenant, make_user, sign_in_staff):
     return sign_in
 
 
+def _physio(tenant, name: str, *, contracted: bool):
+    """A pelvic physiotherapy practice in the tenant's directory (call in its context)."""
+    return add_provider(
+        tenant.id,
+        kind="pelvic_physio",
+        name=name,
+        address="Amstel 1",
+        postcode="1072 LN",
+        city="Amsterdam",
+        contracted=contracted,
+    )
+
+
 def _invitation_link(db, email: str) -> str:
     body = db.session.scalar(
         select(OutgoingMail.body)
@@ -119,23 +132,8 @@ def test_an_insurer_clinician_works_for_a_contracted_provider_in_no_other_role(
 ):
     tenant, _admin = admin_client("horizon", kind="insurer")
     with tenant_context(tenant.id, db.session):
-        contracted = add_provider(
-            tenant.id,
-            kind="pelvic_physio",
-            name="Bekkenfysiotherapie Amstel",
-            address="Amstel 1",
-            postcode="1072 LN",
-            city="Amsterdam",
-            contracted=True,
-        )
-        other = add_provider(
-            tenant.id,
-            kind="pelvic_physio",
-            name="Fysio Elders",
-            address="Elders 1",
-            postcode="3511 AB",
-            city="Utrecht",
-        )
+        contracted = _physio(tenant, "Bekkenfysiotherapie Amstel", contracted=True)
+        other = _physio(tenant, "Fysio Elders", contracted=False)
         db.session.commit()
     form = {
         "name": "Marloes Jansen",
@@ -251,15 +249,7 @@ def test_an_admin_opens_and_saves_a_clinicians_details(client, admin_client, mak
 
     tenant, _admin = admin_client("horizon", kind="insurer")
     with tenant_context(tenant.id, db.session):
-        provider = add_provider(
-            tenant.id,
-            kind="pelvic_physio",
-            name="Bekkenfysiotherapie Amstel",
-            address="Amstel 1",
-            postcode="1072 LN",
-            city="Amsterdam",
-            contracted=True,
-        )
+        provider = _physio(tenant, "Bekkenfysiotherapie Amstel", contracted=True)
         db.session.commit()
     clinician = make_user(tenant, "marloes@example.nl", "clinician")
     with tenant_context(tenant.id, db.session):
