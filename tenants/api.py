@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from pelvicoach.platform import audit
 from pelvicoach.platform.api import api_blueprint, audit_call, load, operation
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
@@ -41,6 +42,11 @@ def patch_settings():
     changes = load(ProgramSettingsSchema)
     changed = update_settings(tenant, changes)
     if changed:
-        audit_call("settings.changed", object_type="tenant", object_id=str(tenant.id))
+        audit_call(
+            "settings.changed",
+            object_type="tenant",
+            object_id=str(tenant.id),
+            detail=audit.before_after(changed),
+        )
     db.session.commit()
     return ProgramSettingsSchema().dump(tenant)

@@ -47,7 +47,7 @@ def keys():
             "api_key.created",
             object_type="api_key",
             object_id=str(key.id),
-            detail={"scopes": key.scopes},
+            detail={"after": {"name": key.name, "scopes": key.scopes}},
         )
         db.session.commit()
         form = ApiKeyForm(formdata=None)
@@ -64,7 +64,12 @@ def keys():
 def revoke_key(key_id: int):
     key = require_access(db.session.get(ApiKey, key_id))
     api_keys.revoke(key)
-    audit.record("api_key.revoked", object_type="api_key", object_id=str(key.id))
+    audit.record(
+        "api_key.revoked",
+        object_type="api_key",
+        object_id=str(key.id),
+        detail={"before": {"active": True}, "after": {"active": False}},
+    )
     db.session.commit()
     flash(_("The key %(name)s no longer works.", name=key.name), "info")
     return redirect(url_for("admin.keys"))

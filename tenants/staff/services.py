@@ -111,7 +111,9 @@ def invite(
     replaced. `link` turns the token into the address she opens."""
     email = normalise_email(email)
     if find_user(tenant_id, email) is not None:
-        raise StaffError({"email": _("Someone with this e-mail address works here already.")})
+        raise StaffError(
+            {"email": _("This address already has an account here: invite another address.")}
+        )
     profile = _checked(tenant_id, tenant_kind, details)
     now = datetime.now(UTC)
     db.session.execute(

@@ -221,6 +221,20 @@ def test_every_admin_and_operator_page_meets_wcag_aa(demo, page: Page, browser):
         for lang in ("nl", "en"):
             page.goto(f"{demo}/t/horizon/{path}?lang={lang}")
             accessible(page, problems)
+    page.goto(f"{demo}/t/horizon/admin/providers?lang=nl")
+    csv = (
+        "naam;soort;adres;postcode;plaats\n"
+        "Nieuw;huisarts;Straat 1;3511 AB;Utrecht\n"
+        "Fout;tandarts;X;0000;Y\n"
+    )
+    page.get_by_label("CSV-bestand (hoogstens 1 MB)").set_input_files(
+        files=[{"name": "lijst.csv", "mimeType": "text/csv", "buffer": csv.encode("cp1252")}]
+    )
+    page.get_by_role("button", name="Bestand lezen").click()
+    expect(
+        page.get_by_role("heading", name="Regels die niet kunnen worden toegevoegd")
+    ).to_be_visible()
+    accessible(page, problems)
     operator = browser.new_context(locale="nl-NL", bypass_csp=True).new_page()
     staff_sign_in(operator, f"{demo}/login", DEMO_OPERATOR)
     for path in ("operator/", "operator/tenants/", "operator/tenants/new", "operator/tenants/1"):

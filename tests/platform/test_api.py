@@ -107,7 +107,13 @@ def test_settings_change_and_422_with_field_errors(client, make_tenant, key_for)
     )
     assert good.json == {"brand_color": "#1f6b45", "clinicians_see_all_patients": True}
     assert client.get("/t/linde/brand.css").text.count("#1f6b45") == 1
-    assert "settings.changed" in set(database.session.scalars(select(AuditEvent.action)))
+    changed = database.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "settings.changed")
+    )
+    assert changed.detail == {
+        "before": {"brand_color": "#0b5fa5", "clinicians_see_all_patients": False},
+        "after": {"brand_color": "#1f6b45", "clinicians_see_all_patients": True},
+    }
 
 
 def test_enrol_a_patient(client, make_tenant, make_user, key_for):
