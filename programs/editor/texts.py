@@ -22,6 +22,18 @@ from pelvicoach.programs.configuration.diff import changes, for_audit
 from pelvicoach.programs.configuration.services import build
 from pelvicoach.programs.editor import bp
 
+SECTION_LABELS = {
+    "disclaimer": _l("Disclaimer"),
+    "steps": _l("Steps on her home page"),
+    "modules": _l("Information modules"),
+    "exercises": _l("Awareness exercises"),
+    "outcomes": _l("Intake outcomes"),
+    "guidance": _l("Training guidance"),
+    "questions": _l("Intake questions"),
+    "reassessment": _l("Check-in questions"),
+    "cues": _l("Spoken cues"),
+}
+
 
 class TextForm(FlaskForm):
     nl = TextAreaField(_l("Dutch"), validators=[Length(max=20_000)])
@@ -34,9 +46,13 @@ def texts_list():
     tenant = require_tenant()
     default = dict(texts.texts(build()))
     found = texts.texts(build(editor.working_overrides(tenant.id)))
+    groups: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for path, text in found:
+        groups.setdefault(path.split(".", 1)[0], []).append((path, text))
     return render_template(
         "editor/texts.html",
-        found=found,
+        groups=groups,
+        labels=SECTION_LABELS,
         changed={path for path, text in found if default.get(path) != text},
     )
 
