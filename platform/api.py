@@ -18,7 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields
 
-from pelvicoach.platform import api_keys, audit
+from pelvicoach.platform import api_keys, audit, idempotency
 from pelvicoach.platform.errors import problem
 from pelvicoach.platform.extensions import csrf, db, limiter
 from pelvicoach.platform.tenancy import require_tenant
@@ -45,6 +45,7 @@ class Operation:
     response: type[Schema] | None = None
     status: int = 200
     errors: list[int] = field(default_factory=list)
+    idempotent: bool = False
 
 
 # Per client address as well, so made-up keys cannot buy a fresh budget on every call.
@@ -70,8 +71,10 @@ def operation(
     response: type[Schema] | None = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
+    idempotent: bool = False,
 ) -> Callable[[F], F]:
-    """Authenticate the API key, check `scope` (None: any valid key) and document the route."""
+    """Authenticate the API key, check `scope` (None: any valid key) and document the route.
+    `idempotent`: the call honours an `Idempotency-Key` header (`platform/idempotency.py`)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -87,6 +90,8 @@ def operation(
                 return problem(403, "Forbidden", f"This key lacks the scope {scope}.")
             g.api_key = key
             db.session.commit()  # keep last_used_at even when the call itself fails
+            if idempotent:
+                return idempotency.run_once(view, *args, **kwargs)
             return view(*args, **kwargs)
 
         wrapped.api_operation = Operation(  # type: ignore[attr-defined]
@@ -96,7 +101,11 @@ def operation(
             response,
             status,
             # A body the platform cannot take at all (not JSON, a NUL character): 400.
-            sorted({401, 403, 404, 422, 429, *([400] if body else []), *errors}),
+            sorted(
+                {401, 403, 404, 422, 429, *([400] if body else []), *([409] if idempotent else [])}
+                | set(errors)
+            ),
+            idempotent,
         )
         per_key = limiter.limit(_api_limit, key_func=_key_limit)(wrapped)
         return limiter.limit(ADDRESS_LIMIT)(per_key)  # type: ignore[return-value]
@@ -204,11 +213,27 @@ def _describe(meta: Operation, rule: Any) -> dict[str, Any]:
     }
     if meta.scope:
         described["description"] = f"Needs the scope `{meta.scope}`."
-    if rule.arguments:
-        described["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in sorted(rule.arguments)
-        ]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in sorted(rule.arguments)
+    ]
+    if meta.idempotent:
+        parameters.append(
+            {
+                "name": idempotency.HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Sending the call again with the same key and body returns the"
+                " first answer (kept 24 hours); another body with the key is a 409.",
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": idempotency.MAX_KEY_LENGTH,
+                },
+            }
+        )
+    if parameters:
+        described["parameters"] = parameters
     if meta.body:
         described["requestBody"] = {
             "required": True,

@@ -69,17 +69,19 @@ bootstrap = Bootstrap5()
 talisman = Talisman()
 
 
-def insert_once(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in one statement on PostgreSQL and
-    SQLite alike: the new row's id, or None when a row with the same `unique` key exists. For
-    writes a device may send twice (a double tap, an offline queue replayed)."""
+def insert_once(
+    model: type, values: dict[str, Any], unique: list[str], returning: Any = None
+) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id (or `returning`), in one statement on
+    PostgreSQL and SQLite alike: the new row's id, or None when a row with the same `unique`
+    key exists. For writes a device may send twice (a double tap, an offline queue replayed)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return db.session.scalar(
         insert(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
-        .returning(model.id)
+        .returning(model.id if returning is None else returning)  # type: ignore[attr-defined]
     )
 
 

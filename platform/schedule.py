@@ -14,7 +14,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import delete, or_
 
-from pelvicoach.platform import audit, outbox, sessions
+from pelvicoach.platform import audit, idempotency, outbox, sessions
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.jobs import retry_policy
 from pelvicoach.platform.password_reset import PasswordResetToken
@@ -68,6 +68,7 @@ PERIODIC = [
     Periodic("purge-reset-tokens", purge_reset_tokens, every=3600),
     Periodic("purge-sessions", sessions.purge, every=3600),
     Periodic("purge-outbox", outbox.purge, every=3600),
+    Periodic("purge-idempotency-keys", idempotency.purge, every=3600),
     Periodic("audit-verify", verify_audit_trail, every=86400),
 ]
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from marshmallow import ValidationError
+
 from pelvicoach.platform.api import audit_call, load, operation
 from pelvicoach.platform.errors import problem
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.api import bp
-from pelvicoach.programs.enrolment.schemas import EnrolledSchema, EnrolmentSchema
+from pelvicoach.programs.enrolment.schemas import (
+    BatchResultSchema,
+    BatchSchema,
+    EnrolledSchema,
+    EnrolmentSchema,
+)
 from pelvicoach.programs.enrolment.services import EnrolmentError, enrol
+
+
+def _refusal(exc: EnrolmentError) -> tuple[int, dict[str, list[str]]]:
+    """An address already here is a conflict (409); anything else is the request's (422)."""
+    field, _, message = str(exc).partition(": ")
+    return (409 if field == "email" else 422), {field: [message]}
 
 
 @bp.post("/enrolments")
@@ -19,6 +32,7 @@ from pelvicoach.programs.enrolment.services import EnrolmentError, enrol
     response=EnrolledSchema,
     status=201,
     errors=(409,),
+    idempotent=True,
 )
 def create_enrolment():
     tenant = require_tenant()
@@ -27,10 +41,49 @@ def create_enrolment():
         patient = enrol(tenant, **data)
     except EnrolmentError as exc:
         db.session.rollback()
-        field, _, message = str(exc).partition(": ")
-        if field == "email":
-            return problem(409, "Conflict", message, errors={field: [message]})
-        return problem(422, "Unprocessable Content", message, errors={field: [message]})
+        status, errors = _refusal(exc)
+        title = "Conflict" if status == 409 else "Unprocessable Content"
+        return problem(status, title, next(iter(errors.values()))[0], errors=errors)
     audit_call("patient.enrolled", object_type="patient", object_id=patient.pseudonym)
     db.session.commit()
     return EnrolledSchema().dump(patient), 201
+
+
+@bp.post("/enrolments/batch")
+@operation(
+    "Enrol up to 1,000 patients, each answered on its own",
+    scope="enrolments:write",
+    body=BatchSchema,
+    response=BatchResultSchema,
+    idempotent=True,
+)
+def create_enrolments():
+    """Every item is enrolled in a savepoint of its own: one bad or duplicate item costs the
+    others nothing."""
+    tenant = require_tenant()
+    items = load(BatchSchema)["enrolments"]
+    results = []
+    for index, item in enumerate(items):
+        try:
+            data = EnrolmentSchema().load(item)
+        except ValidationError as invalid:
+            results.append({"index": index, "status": 422, "errors": invalid.messages})
+            continue
+        savepoint = db.session.begin_nested()
+        try:
+            patient = enrol(tenant, **data)
+        except EnrolmentError as exc:
+            savepoint.rollback()
+            status, errors = _refusal(exc)
+            results.append({"index": index, "status": status, "errors": errors})
+            continue
+        savepoint.commit()
+        audit_call("patient.enrolled", object_type="patient", object_id=patient.pseudonym)
+        results.append(
+            {"index": index, "status": 201, "pseudonym": patient.pseudonym, "phase": patient.phase}
+        )
+    db.session.commit()
+    created = sum(1 for result in results if result["status"] == 201)
+    return BatchResultSchema().dump(
+        {"created": created, "failed": len(results) - created, "results": results}
+    )

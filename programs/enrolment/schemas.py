@@ -29,3 +29,28 @@ class EnrolledSchema(Schema):
     pseudonym = fields.String(dump_only=True)
     phase = fields.String(dump_only=True)
     cohort = fields.String(dump_only=True)
+
+
+MAX_BATCH = 1000
+
+
+class BatchSchema(Schema):
+    """Up to 1,000 enrolments in one call; each is checked and answered on its own."""
+
+    enrolments = fields.List(
+        fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH)
+    )
+
+
+class BatchItemSchema(Schema):
+    index = fields.Integer(dump_only=True)
+    status = fields.Integer(dump_only=True, metadata={"description": "201, 409 or 422"})
+    pseudonym = fields.String(dump_only=True)
+    phase = fields.String(dump_only=True)
+    errors = fields.Dict(dump_only=True)
+
+
+class BatchResultSchema(Schema):
+    created = fields.Integer(dump_only=True)
+    failed = fields.Integer(dump_only=True)
+    results = fields.List(fields.Nested(BatchItemSchema), dump_only=True)

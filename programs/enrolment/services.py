@@ -44,7 +44,8 @@ def enrol(
     delivery_date: date | None = None,
     clinician_email: str | None = None,
 ) -> Patient:
-    """Create her account (no password yet) and her place in the program."""
+    """Create her account (no password yet) and her place in the program. On EnrolmentError the
+    caller rolls back (the whole call, or the savepoint it enrolled her in)."""
     if find_user(tenant.id, email) is not None:
         raise EnrolmentError("email: an account with this address exists already")
     clinician = None
@@ -56,7 +57,6 @@ def enrol(
     try:
         db.session.flush()
     except IntegrityError:  # the same address enrolled a moment ago by another request
-        db.session.rollback()
         raise EnrolmentError("email: an account with this address exists already") from None
     pseudonym = new_pseudonym()
     while get_patient(tenant.id, pseudonym) is not None:
