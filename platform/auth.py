@@ -223,7 +223,8 @@ def _locked(user: User | None) -> None:
         )
 
 
-def _finish_login(user: User, method: str) -> str:
+def finish_login(user: User, method: str) -> str:
+    """Sign her in afresh (a new server-side session and cookie), audit it, commit; her home."""
     _sign_in(user)  # a fresh cookie: the pending sign-in and any set-up secret are gone
     audit.record(
         "login.success", object_type="user", object_id=str(user.id), detail={"via": method}
@@ -254,7 +255,7 @@ def login():
             throttle.succeeded(account, address)
             target = _safe_next(request.args.get("next"))
             if not user.needs_second_factor:
-                home = _finish_login(user, "password")
+                home = finish_login(user, "password")
                 return redirect(target or home)
             return redirect(begin_second_step(user, target))
         paused = throttle.failed(account, address)  # before the audit row holds its chain
@@ -329,7 +330,7 @@ def second_step():
 
 def _after_login(user: User, method: str) -> str:
     target = session.get("pending_login", {}).get("next")
-    home = _finish_login(user, method)
+    home = finish_login(user, method)
     return target or home
 
 
@@ -358,7 +359,7 @@ def setup_two_factor():
             if current_user.is_authenticated:
                 db.session.commit()
             else:
-                _finish_login(user, "totp_setup")
+                finish_login(user, "totp_setup")
             return render_template("auth/recovery_codes.html", codes=codes)
         flash(_("That code is not right. Check the time on your phone and try again."), "danger")
     tenant = current_tenant()

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.care.services import patient_policy
     from pelvicoach.programs.clinician.views import bp as clinician
     from pelvicoach.programs.configuration.cli import program_command
+    from pelvicoach.programs.desk import bp as desk
     from pelvicoach.programs.diary import models as _diary  # noqa: F401
     from pelvicoach.programs.editor import bp as editor
     from pelvicoach.programs.enrolment.models import Patient
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(portal)
     app.register_blueprint(clinician)
     app.register_blueprint(editor)
+    app.register_blueprint(desk)
     app.register_blueprint(api.bp)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(seed.seed_command)

@@ -158,7 +158,7 @@ def test_each_layer_imports_only_the_layers_below_it(index):
     assert offenders == []
 
 
-BLUEPRINTS = ("portal", "clinician", "api", "editor")
+BLUEPRINTS = ("portal", "clinician", "api", "editor", "desk")
 
 
 def test_program_features_never_import_the_blueprints():

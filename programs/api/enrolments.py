@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from marshmallow import ValidationError
 
 from pelvicoach.platform.api import audit_call, load, operation
 from pelvicoach.platform.errors import problem
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.platform.tenancy import TenantLike, external_url, require_tenant
 from pelvicoach.programs.api import bp
+from pelvicoach.programs.enrolment import invitations
+from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.enrolment.schemas import (
     BatchResultSchema,
     BatchSchema,
@@ -16,6 +19,17 @@ from pelvicoach.programs.enrolment.schemas import (
     EnrolmentSchema,
 )
 from pelvicoach.programs.enrolment.services import EnrolmentError, enrol
+
+
+def _invite(tenant: TenantLike, patient: Patient) -> None:
+    """Her invitation e-mail, through the outbox with the enrolment's own transaction."""
+    invitations.invite(
+        patient,
+        invited_by=None,
+        link=lambda token: external_url("portal.first_visit", token=token),
+        site_name=tenant.name,
+        locale=str(get_locale()),
+    )
 
 
 def _refusal(exc: EnrolmentError) -> tuple[int, dict[str, list[str]]]:
@@ -44,6 +58,7 @@ def create_enrolment():
         status, errors = _refusal(exc)
         title = "Conflict" if status == 409 else "Unprocessable Content"
         return problem(status, title, next(iter(errors.values()))[0], errors=errors)
+    _invite(tenant, patient)
     audit_call("patient.enrolled", object_type="patient", object_id=patient.pseudonym)
     db.session.commit()
     return EnrolledSchema().dump(patient), 201
@@ -78,6 +93,7 @@ def create_enrolments():
             results.append({"index": index, "status": status, "errors": errors})
             continue
         savepoint.commit()
+        _invite(tenant, patient)
         audit_call("patient.enrolled", object_type="patient", object_id=patient.pseudonym)
         results.append(
             {"index": index, "status": 201, "pseudonym": patient.pseudonym, "phase": patient.phase}

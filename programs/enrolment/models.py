@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pelvicoach.platform.accounts import User
-from pelvicoach.platform.extensions import BigId, db, enum_column
+from pelvicoach.platform.extensions import BigId, as_utc, db, enum_column
 from pelvicoach.platform.tenancy import TenantScoped
 
 
@@ -71,3 +71,60 @@ class Patient(TenantScoped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Patient {self.pseudonym} tenant={self.tenant_id}>"
+
+
+class InvitationState(StrEnum):
+    SENT = "sent"
+    OPENED = "opened"
+    REGISTERED = "registered"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class PatientInvitation(TenantScoped, db.Model):
+    """Her way in: an expiring, single-use link to choose a password and give consent. Only
+    the token's digest is kept."""
+
+    __tablename__ = "patient_invitations"
+    __table_args__ = (
+        Index("ix_patient_invitations_tenant_id_patient_id", "tenant_id", "patient_id"),
+    )
+
+    id: Mapped[BigId]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def state(self, now: datetime) -> InvitationState:
+        if self.registered_at is not None:
+            return InvitationState.REGISTERED
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if as_utc(self.expires_at) <= now:
+            return InvitationState.EXPIRED
+        return InvitationState.OPENED if self.opened_at else InvitationState.SENT
+
+
+class ConsentKind(StrEnum):
+    TERMS = "terms"
+    PRIVACY = "privacy"
+    HEALTH_DATA = "health_data"  # AVG/GDPR article 9: explicit consent to process health data
+
+
+class Consent(TenantScoped, db.Model):
+    """What she agreed to, which version of it, and when; withdrawing keeps the record."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_tenant_id_patient_id", "tenant_id", "patient_id"),)
+
+    id: Mapped[BigId]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    kind: Mapped[ConsentKind] = mapped_column(enum_column(ConsentKind, "kind"))
+    version: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -46,7 +46,7 @@ def invitation_link(platform_app, email: str) -> str:
             .where(OutgoingMail.recipient == email)
             .order_by(OutgoingMail.id.desc())
         )
-    return re.search(r"https?://\S+/invitation/\S+", body).group(0)
+    return re.search(r"https?://\S+/(?:invitation|welcome)/\S+", body).group(0)
 
 
 def join(browser: Browser, link: str, problems: list[str]) -> Page:
@@ -241,4 +241,45 @@ def test_every_admin_and_operator_page_meets_wcag_aa(demo, page: Page, browser):
         for lang in ("nl", "en"):
             operator.goto(f"{demo}/{path}?lang={lang}")
             accessible(operator, problems)
+    assert problems == []
+
+
+def test_an_officer_invites_a_woman_who_consents_on_her_phone(
+    demo, page: Page, browser, platform_app
+):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/delinde/login", "inschrijving@delinde.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Uitnodigingen"
+    ).click()
+    accessible(page, problems)
+    page.get_by_label("Naam", exact=True).fill("Roos de Vries")
+    page.get_by_label("E-mailadres").fill("roos@delinde.example")
+    page.get_by_label("Groep").select_option("postpartum")
+    page.get_by_label("Geboortejaar").fill("1994")
+    page.get_by_label("Datum van de bevalling").fill("2026-10-01")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    expect(page.get_by_text("Roos de Vries is uitgenodigd.")).to_be_visible()
+    accessible(page, problems)
+
+    phone = browser.new_context(
+        locale="nl-NL", bypass_csp=True, viewport={"width": 360, "height": 740}
+    ).new_page()
+    phone.goto(invitation_link(platform_app, "roos@delinde.example"))
+    expect(phone.get_by_role("heading", name="Welkom bij je bekkenbodemcoach")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_label("Kies een wachtwoord").fill(NEW_PASSWORD)
+    phone.get_by_label("Hetzelfde wachtwoord nog een keer").fill(NEW_PASSWORD)
+    phone.get_by_label("Ik ga akkoord met de gebruiksvoorwaarden.").check()
+    phone.get_by_label("Ik heb de privacyverklaring gelezen.").check()
+    phone.get_by_role("button", name="Start", exact=True).click()
+    expect(phone.get_by_text("Nodig om de coach te gebruiken.")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_label("Kies een wachtwoord").fill(NEW_PASSWORD)
+    phone.get_by_label("Hetzelfde wachtwoord nog een keer").fill(NEW_PASSWORD)
+    phone.get_by_label(re.compile("Ik geef toestemming")).check()
+    phone.get_by_role("button", name="Start", exact=True).click()
+    expect(phone.get_by_role("heading", name=re.compile("Hallo Roos"))).to_be_visible()
+    page.reload()
+    expect(page.locator(".pc-invitation-state").first).to_have_text("aangemeld")
     assert problems == []

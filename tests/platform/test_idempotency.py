@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from pelvicoach.platform import idempotency
 from pelvicoach.platform.idempotency import IdempotencyKey
+from pelvicoach.platform.mail import OutgoingMail
 from pelvicoach.programs.enrolment.models import Patient
 
 SANNE = {"email": "sanne@example.nl", "name": "Sanne Visser", "birth_year": 1993}
@@ -40,6 +41,8 @@ def test_the_same_key_and_body_get_the_first_answer(client, make_tenant, key_for
     assert again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
     assert _patients(db) == 1
+    invited = db.session.scalars(select(OutgoingMail.recipient)).all()
+    assert invited == ["sanne@example.nl"]  # her invitation, once, through the outbox
     other_body = _post(client, key, {**SANNE, "name": "Iemand Anders"}, "retry-1")
     assert other_body.status_code == 409
     assert other_body.mimetype == "application/problem+json"

@@ -1,0 +1,165 @@
+"""Invite a woman (her account and place in the program, and the e-mail with her link), see
+each invitation's state, send it again or withdraw it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError
+from sqlalchemy import select
+from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Optional
+
+from pelvicoach.platform import audit
+from pelvicoach.platform.access import require_role
+from pelvicoach.platform.accounts import Role, User, UserRole
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import external_url, require_tenant
+from pelvicoach.programs.desk import bp
+from pelvicoach.programs.enrolment import invitations
+from pelvicoach.programs.enrolment.models import Cohort, Patient, PatientInvitation
+from pelvicoach.programs.enrolment.schemas import EnrolmentSchema
+from pelvicoach.programs.enrolment.services import EnrolmentError, enrol
+
+COHORTS = {Cohort.POSTPARTUM: _l("Gave birth"), Cohort.MENOPAUSE: _l("Around the menopause")}
+STATES = {
+    "sent": _l("sent"),
+    "opened": _l("opened"),
+    "registered": _l("registered"),
+    "expired": _l("expired"),
+    "revoked": _l("withdrawn"),
+}
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired()])
+    cohort = SelectField(
+        _l("Group"), choices=[SelectChoice(c.value, label) for c, label in COHORTS.items()]
+    )
+    birth_year = IntegerField(_l("Year of birth"), validators=[DataRequired()])
+    delivery_date = DateField(_l("Date she gave birth"), validators=[Optional()])
+    clinician = SelectField(_l("Her clinician (optional)"))
+
+
+def _clinicians(tenant_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(User.tenant_id == tenant_id, User.active, UserRole.role == Role.CLINICIAN)
+            .order_by(User.name)
+        )
+    )
+
+
+def _link(token: str) -> str:
+    return external_url("portal.first_visit", token=token)
+
+
+def _invite(patient: Patient) -> PatientInvitation:
+    tenant = require_tenant()
+    return invitations.invite(
+        patient,
+        invited_by=current_user.id,
+        link=_link,
+        site_name=tenant.name,
+        locale=patient.user.locale or str(get_locale()),
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+@require_role(Role.ENROLMENT, Role.CLINICIAN)
+def desk():
+    tenant = require_tenant()
+    form = InviteForm()
+    form.clinician.choices = [SelectChoice("", _("Nobody yet"))] + [
+        SelectChoice(user.email, user.name) for user in _clinicians(tenant.id)
+    ]
+    if form.validate_on_submit():
+        data = {
+            "email": form.email.data,
+            "name": form.name.data,
+            "cohort": form.cohort.data,
+            "birth_year": form.birth_year.data,
+            "delivery_date": form.delivery_date.data.isoformat()
+            if form.delivery_date.data
+            else None,
+            "clinician_email": form.clinician.data or None,
+        }
+        try:
+            patient = enrol(tenant, **EnrolmentSchema().load(data))
+        except ValidationError as invalid:
+            for name, problems in invalid.messages.items():
+                field = form._fields.get("clinician" if name == "clinician_email" else name)
+                if field is not None:
+                    field.errors = [*field.errors, *problems]
+        except EnrolmentError as refused:
+            db.session.rollback()
+            name, _sep, message = str(refused).partition(": ")
+            form._fields["clinician" if name == "clinician_email" else name].errors = [message]
+        else:
+            invitation = _invite(patient)
+            audit.record(
+                "patient.invited",
+                object_type="patient",
+                object_id=patient.pseudonym,
+                detail={"after": {"invitation": invitation.id}},
+            )
+            db.session.commit()
+            flash(_("%(name)s is invited.", name=patient.user.name), "success")
+            return redirect(url_for("desk.desk"))
+    rows = db.session.execute(
+        select(PatientInvitation, Patient)
+        .join(Patient, Patient.id == PatientInvitation.patient_id)
+        .where(PatientInvitation.tenant_id == tenant.id)
+        .order_by(PatientInvitation.sent_at.desc())
+        .limit(200)
+    ).all()
+    now = datetime.now(UTC)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template(
+        "desk/desk.html",
+        form=form,
+        rows=[(invitation, patient, invitation.state(now)) for invitation, patient in rows],
+        states=STATES,
+    ), status
+
+
+def _invitation(invitation_id: int) -> PatientInvitation:
+    invitation = db.session.get(PatientInvitation, invitation_id)
+    if invitation is None or invitation.tenant_id != require_tenant().id:
+        abort(404)
+    return invitation
+
+
+@bp.post("/<int:invitation_id>/<any(resend, revoke):action>")
+@require_role(Role.ENROLMENT, Role.CLINICIAN)
+def invitation(invitation_id: int, action: str):
+    row = _invitation(invitation_id)
+    patient = db.session.get(Patient, row.patient_id)
+    if row.registered_at is not None or patient.user is None:
+        abort(404)
+    if action == "resend":
+        new = _invite(patient)
+        detail = {"before": {"invitation": row.id}, "after": {"invitation": new.id}}
+        flash(_("A new link is on its way to %(name)s.", name=patient.user.name), "success")
+    else:
+        invitations.revoke(row)
+        detail = {"before": {"invitation": row.id}, "after": {"invitation": None}}
+        flash(_("The link of %(name)s no longer works.", name=patient.user.name), "info")
+    audit.record(
+        f"patient.invitation_{action}",
+        object_type="patient",
+        object_id=patient.pseudonym,
+        detail=detail,
+    )
+    db.session.commit()
+    return redirect(url_for("desk.desk"))
