@@ -103,6 +103,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
             "periodic-purge-reset-tokens-277",
             "periodic-purge-sessions-277",
             "periodic-purge-outbox-277",
+            "periodic-purge-idempotency-keys-277",
             "periodic-audit-verify-11",
             # registered by the programs layer
             "periodic-reminders-dispatch-16666",
@@ -118,7 +119,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
 def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
     with app.app_context():
         schedule.tick(redis_connection(), now=2_000_000.0)
-    assert run_jobs() == 7
+    assert run_jobs() == 8  # each of the periodic jobs above, once
 
 
 def test_failed_jobs_are_visible_to_the_operator(
