@@ -21,6 +21,7 @@ from pelvicoach.programs.portal import (  # noqa: E402, F401 (each adds its rout
     home,
     intake,
     learn,
+    my_data,
     offline,
     reminders,
     training,

@@ -55,6 +55,9 @@ def test_patient_pages_meet_wcag_aa(demo, page: Page):
     assert violations(page) == []
     page.get_by_role("link", name="Wie heeft mijn gegevens bekeken").click()
     assert violations(page) == []
+    page.goto(f"{demo}/t/delinde/my-data")
+    expect(page.get_by_role("heading", name="Al mijn gegevens")).to_be_visible()
+    assert violations(page) == []
 
 
 def test_a_clinician_sets_up_two_step_verification(demo, page: Page, platform_app, output_path):
