@@ -56,6 +56,7 @@ class Settings:
     default_locale: str
     log_json: bool
     log_level: int
+    import_max_bytes: int = 20 * 1024 * 1024
     mail: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +84,8 @@ class Settings:
             # Bodies beyond this get a 413; a view that takes uploads raises its own
             # `request.max_content_length`.
             "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+            # The largest file an enrolment import takes (a row is about 100 bytes).
+            "IMPORT_MAX_BYTES": self.import_max_bytes,
             "REDIS_URL": self.redis_url,
             "BASE_DOMAIN": self.base_domain,
             "PROXY_HOPS": self.proxy_hops,
@@ -231,6 +234,9 @@ def _parse(env: Env) -> Settings:
             default_locale=default_locale,
             log_json=env.bool("LOG_JSON", mode == "production"),
             log_level=log_level,
+            import_max_bytes=env.int("IMPORT_MAX_MB", 20, validate=validate.Range(min=1, max=200))
+            * 1024
+            * 1024,
             mail=mail,
         )
 

@@ -12,6 +12,12 @@ from pelvicoach.platform.extensions import babel
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 
+def N_(message: str) -> str:  # noqa: N802 (the name the extractor looks for)
+    """Mark a text for translation where it must stay a plain string (marshmallow's messages,
+    which the API answers in English); the page that shows it passes it through gettext."""
+    return message
+
+
 def select_locale() -> str:
     if not has_request_context():  # commands and jobs speak the platform's default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]

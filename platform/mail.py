@@ -20,7 +20,7 @@ from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import DateTime, String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform import outbox
@@ -57,6 +57,29 @@ def queue_mail(*, tenant_id: int | None, to: str, subject: str, body: str, purpo
     outbox.defer(send_mail, mail.id, tenant_id=tenant_id, queue="high", job_id=f"mail-{mail.id}")
 
 
+def queue_mails(*, tenant_id: int | None, mails: list[tuple[str, str, str]], purpose: str) -> None:
+    """Many mails (recipient, subject, body) in one statement and one job that sends them over
+    a few connections: an import's thousands of invitations, not a job each."""
+    if not mails:
+        return
+    now = datetime.now(UTC)
+    ids = db.session.scalars(
+        insert(OutgoingMail).returning(OutgoingMail.id, sort_by_parameter_order=True),
+        [
+            {
+                "tenant_id": tenant_id,
+                "recipient": to,
+                "subject": subject,
+                "body": body,
+                "purpose": purpose,
+                "created_at": now,
+            }
+            for to, subject, body in mails
+        ],
+    ).all()
+    outbox.defer(send_mails, ids, tenant_id=tenant_id, job_id=f"mails-{ids[0]}-{ids[-1]}")
+
+
 @dataclass(frozen=True)
 class Brand:
     """How a tenant's mail is signed and who it says it is from (`pelvicoach.tenants` knows)."""
@@ -89,12 +112,35 @@ def send_mail(mail_id: int) -> None:
     db.session.commit()
 
 
-def _smtp_send(mail: OutgoingMail) -> None:
-    signed = brand(mail.tenant_id)
+def send_mails(mail_ids: list[int]) -> None:
+    """The batch `queue_mails` stored; a retry sends only what is not marked sent."""
+    mails = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.id.in_(mail_ids), OutgoingMail.sent_at.is_(None))
+    ).all()
+    if not mails:
+        return
+    if not current_app.config.get("MAIL_SERVER"):
+        log.info("%d mails (not sent, no MAIL_SERVER): %s", len(mails), mails[0].subject)
+    else:
+        signed = brand(mails[0].tenant_id)  # one tenant's batch
+        send_all([(mail.recipient, _message(mail, signed).as_bytes()) for mail in mails])
+        for mail in mails:
+            mail.body = None
+    now = datetime.now(UTC)
+    for mail in mails:
+        mail.sent_at = now
+    db.session.commit()
+
+
+def _message(mail: OutgoingMail, signed: Brand | None) -> EmailMessage:
     message = new_message(mail.recipient, mail.subject, signed.sender if signed else None)
     message.set_content((mail.body or "") + (f"\n{signed.signature}\n" if signed else ""))
+    return message
+
+
+def _smtp_send(mail: OutgoingMail) -> None:
     with smtp_connection() as smtp:
-        smtp.send_message(message)
+        smtp.send_message(_message(mail, brand(mail.tenant_id)))
 
 
 def new_message(to: str, subject: str, sender: str | None = None) -> EmailMessage:

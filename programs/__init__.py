@@ -8,6 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from pelvicoach.platform import schedule
     from pelvicoach.platform.access import register_policy
     from pelvicoach.programs import api, demo, seed
     from pelvicoach.programs.audio import models as _audio  # noqa: F401 (tables)
@@ -17,6 +18,8 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.desk import bp as desk
     from pelvicoach.programs.diary import models as _diary  # noqa: F401
     from pelvicoach.programs.editor import bp as editor
+    from pelvicoach.programs.enrolment.bulk import models as _bulk  # noqa: F401
+    from pelvicoach.programs.enrolment.bulk import services as bulk
     from pelvicoach.programs.enrolment.models import Patient
     from pelvicoach.programs.followup import models as _followup  # noqa: F401
     from pelvicoach.programs.information import models as _information  # noqa: F401
@@ -27,6 +30,7 @@ def init_app(app: Flask) -> None:
 
     register_policy(Patient, patient_policy)
     reminder_jobs.register()
+    schedule.register(schedule.Periodic("purge-enrolment-imports", bulk.purge, every=3600))
     app.register_blueprint(portal)
     app.register_blueprint(clinician)
     app.register_blueprint(editor)

@@ -395,6 +395,23 @@ def describe(base_url: str) -> str:
     return "\n".join(lines)
 
 
+def closed_at_once(app: Any) -> Any:
+    """werkzeug's development server closes a response, which runs the work queued for after
+    it (the jobs a request deferred, in-process in the demo), only after draining the socket,
+    and that can wait until the browser lets go of the connection. The demo builds each body
+    and closes it at once: the jobs run before the answer leaves, never minutes later."""
+
+    def wsgi(environ: dict, start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
@@ -412,7 +429,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         return
     from werkzeug.serving import make_server
 
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, closed_at_once(app), threaded=True)
     click.echo(describe(f"http://{host}:{server.server_port}"))
     click.echo("Press Ctrl+C to stop.")
     try:

@@ -16,7 +16,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from pelvicoach.platform.spreadsheets import decode, delimiter, header_key, unescape, write_csv
 from pelvicoach.tenants.schemas import CareProviderSchema
+
+__all__ = ["decode", "export", "parse"]
 
 MAX_ROWS = 5000
 COLUMNS = (
@@ -60,7 +63,6 @@ KINDS = {
 }
 YES = {"ja", "j", "yes", "y", "true", "1", "x", "waar"}
 NO = {"nee", "n", "no", "false", "0", "onwaar", ""}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -70,27 +72,13 @@ class Parsed:
     problem: str | None = None  # the file as a whole cannot be read
 
 
-def decode(data: bytes) -> str | None:
-    """UTF-8 (a byte-order mark is dropped), else Windows-1252; None for what is no text."""
-    if b"\x00" in data:
-        return None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 def _header(name: str) -> str:
-    key = name.strip().strip("\ufeff").lower().replace(" ", "_").replace("-", "_")
+    key = header_key(name)
     return HEADERS.get(key, key)
 
 
 def _cell(column: str, value: str) -> Any:
-    value = (value or "").strip()
-    if value.startswith("'") and value[1:2] in FORMULA_START:  # as `export` wrote it
-        value = value[1:]
+    value = unescape((value or "").strip())
     if column == "kind":
         return KINDS.get(value.lower(), value.lower())
     if column in ("accepting_patients", "contracted"):
@@ -114,13 +102,7 @@ def _reason(messages: dict[str, Any]) -> str:
 def parse(text: str, existing: Iterable[tuple[str, str]] = ()) -> Parsed:
     """The rows of `text`; `existing` holds the (name, postcode) pairs already in the directory."""
     parsed = Parsed()
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text[:4096]))
     try:
         header = [_header(name) for name in next(reader)]
     except StopIteration:
@@ -179,17 +161,6 @@ def parse(text: str, existing: Iterable[tuple[str, str]] = ()) -> Parsed:
     return parsed
 
 
-def _safe(value: Any) -> str:
-    """A cell no spreadsheet takes for a formula."""
-    text = "ja" if value is True else "nee" if value is False else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def export(rows: Iterable[Any]) -> str:
-    """The directory as CSV (semicolons, as Dutch spreadsheets expect), to import again."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([_safe(getattr(row, column)) for column in COLUMNS])
-    return "\ufeff" + out.getvalue()
+    """The directory as CSV, to import again."""
+    return write_csv(list(COLUMNS), ([getattr(row, column) for column in COLUMNS] for row in rows))

@@ -8,6 +8,7 @@ service fails the run; without it, the tests that need it are skipped with a one
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 import shutil
 import socket
@@ -497,6 +498,15 @@ def run_jobs(app: Flask, platform_twin: Callable[[Flask], Flask]) -> Callable[..
     would, with the platform role; returns how many succeeded."""
     from rq import Queue, SimpleWorker
     from rq.registry import FinishedJobRegistry
+    from rq.timeouts import TimerDeathPenalty
+
+    class Worker(SimpleWorker):
+        """In this process and in any thread of it (`background_worker`): no signals."""
+
+        death_penalty_class = TimerDeathPenalty
+
+        def _install_signal_handlers(self) -> None:
+            pass
 
     from pelvicoach.platform.jobs import QUEUES, redis_connection
 
@@ -507,12 +517,41 @@ def run_jobs(app: Flask, platform_twin: Callable[[Flask], Flask]) -> Callable[..
                 queues = [Queue(name, connection=connection) for name in QUEUES]
                 finished = [FinishedJobRegistry(queue=queue) for queue in queues]
                 before = sum(registry.count for registry in finished)
-                SimpleWorker(queues, connection=connection).work(burst=True)
+                Worker(queues, connection=connection).work(burst=True)
                 return sum(registry.count for registry in finished) - before
 
         return contextvars.Context().run(burst)
 
     return work
+
+
+@pytest.fixture
+def background_worker(
+    app: Flask, platform_twin: Callable[[Flask], Flask], run_jobs: Callable[..., int]
+) -> Iterator[None]:
+    """A worker and the scheduler's outbox relay beside the live server for the whole test, as
+    in production: queued jobs are done within a moment, while the browser watches. (The relay
+    matters here: werkzeug's development server may run a response's close callbacks, which
+    relay a request's jobs, only when the browser lets go of the connection.)"""
+    from pelvicoach.platform import outbox
+
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                with platform_twin(app).app_context():
+                    outbox.relay()
+                run_jobs()
+            except Exception:  # a broken round must not stop the rounds after it
+                logging.getLogger(__name__).exception("background worker round failed")
+            stop.wait(0.2)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=60)
 
 
 @dataclass

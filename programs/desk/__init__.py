@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("desk", __name__, template_folder="templates", url_prefix="/staff/enrolment")
+bp = Blueprint(
+    "desk",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    url_prefix="/staff/enrolment",
+)
 
-from pelvicoach.programs.desk import views  # noqa: E402, F401 (its routes)
+from pelvicoach.programs.desk import imports, views  # noqa: E402, F401 (their routes)

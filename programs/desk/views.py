@@ -45,7 +45,9 @@ class InviteForm(FlaskForm):
         _l("Group"), choices=[SelectChoice(c.value, label) for c, label in COHORTS.items()]
     )
     birth_year = IntegerField(_l("Year of birth"), validators=[DataRequired()])
-    delivery_date = DateField(_l("Date she gave birth"), validators=[Optional()])
+    delivery_date = DateField(
+        _l("Date she gave birth (or is expected to)"), validators=[Optional()]
+    )
     clinician = SelectField(_l("Her clinician (optional)"))
 
 
@@ -100,7 +102,7 @@ def desk():
             for name, problems in invalid.messages.items():
                 field = form._fields.get("clinician" if name == "clinician_email" else name)
                 if field is not None:
-                    field.errors = [*field.errors, *problems]
+                    field.errors = [*field.errors, *(_(problem) for problem in problems)]
         except EnrolmentError as refused:
             db.session.rollback()
             name, _sep, message = str(refused).partition(": ")

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from pelvicoach.platform import passwords
 from pelvicoach.platform.extensions import db
-from pelvicoach.platform.mail import queue_mail
+from pelvicoach.platform.mail import queue_mail, queue_mails
 from pelvicoach.platform.tokens import digest
 from pelvicoach.programs.enrolment.models import (
     Consent,
@@ -34,6 +34,36 @@ class InvitationError(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(problems.values()))
         self.problems = problems
+
+
+def _mail(name: str, site_name: str, link: str, locale: str) -> tuple[str, str]:
+    """Her invitation's subject and body, in her language."""
+    with force_locale(locale):
+        return (
+            _("Your pelvic floor coach at %(site)s", site=site_name),
+            _(
+                "Hello %(name)s,\n\n%(site)s invites you to its pelvic floor coach: exercises"
+                " at home, at your own pace. Choose your password here within 14 days:\n"
+                "%(link)s\n\nDid you not expect this e-mail? Then you can ignore it.\n",
+                name=name,
+                site=site_name,
+                link=link,
+            ),
+        )
+
+
+def _new(tenant_id: int, patient_id: int, invited_by: int | None, now: datetime) -> tuple:
+    """A fresh token and the row that keeps only its digest."""
+    token = secrets.token_urlsafe(32)
+    row = {
+        "tenant_id": tenant_id,
+        "patient_id": patient_id,
+        "token_hash": digest(token),
+        "invited_by": invited_by,
+        "sent_at": now,
+        "expires_at": now + VALID_FOR,
+    }
+    return token, row
 
 
 def invite(
@@ -56,33 +86,42 @@ def invite(
         )
         .values(revoked_at=now)
     )
-    token = secrets.token_urlsafe(32)
-    invitation = PatientInvitation(
-        tenant_id=patient.tenant_id,
-        patient_id=patient.id,
-        token_hash=digest(token),
-        invited_by=invited_by,
-        sent_at=now,
-        expires_at=now + VALID_FOR,
-    )
+    token, row = _new(patient.tenant_id, patient.id, invited_by, now)
+    invitation = PatientInvitation(**row)
     db.session.add(invitation)
     db.session.flush()
-    with force_locale(locale):
-        queue_mail(
-            tenant_id=patient.tenant_id,
-            to=patient.user.email,
-            subject=_("Your pelvic floor coach at %(site)s", site=site_name),
-            body=_(
-                "Hello %(name)s,\n\n%(site)s invites you to its pelvic floor coach: exercises"
-                " at home, at your own pace. Choose your password here within 14 days:\n"
-                "%(link)s\n\nDid you not expect this e-mail? Then you can ignore it.\n",
-                name=patient.user.name,
-                site=site_name,
-                link=link(token),
-            ),
-            purpose="patient_invitation",
-        )
+    subject, body = _mail(patient.user.name, site_name, link(token), locale)
+    queue_mail(
+        tenant_id=patient.tenant_id,
+        to=patient.user.email,
+        subject=subject,
+        body=body,
+        purpose="patient_invitation",
+    )
     return invitation
+
+
+def invite_many(
+    tenant_id: int,
+    women: list[tuple[int, str, str, str]],
+    *,
+    invited_by: int | None,
+    link: Callable[[str], str],
+    site_name: str,
+) -> None:
+    """First invitations for women just enrolled (patient id, name, e-mail, locale): their
+    rows in one statement, their mails in one batch."""
+    now = datetime.now(UTC)
+    made = [_new(tenant_id, patient_id, invited_by, now) for patient_id, *_rest in women]
+    db.session.execute(insert(PatientInvitation), [row for _token, row in made])
+    queue_mails(
+        tenant_id=tenant_id,
+        mails=[
+            (email, *_mail(name, site_name, link(token), locale))
+            for (token, _row), (_id, name, email, locale) in zip(made, women, strict=True)
+        ],
+        purpose="patient_invitation",
+    )
 
 
 def open_invitation(tenant_id: int, token: str) -> PatientInvitation | None:

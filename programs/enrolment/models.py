@@ -43,6 +43,7 @@ class Patient(TenantScoped, db.Model):
         UniqueConstraint("tenant_id", "pseudonym", name="uq_patients_tenant_id_pseudonym"),
         Index("ix_patients_tenant_id_clinician_id", "tenant_id", "clinician_id"),
         Index("ix_patients_tenant_id_phase", "tenant_id", "phase"),
+        Index("ix_patients_tenant_id_import_id", "tenant_id", "import_id"),
     )
 
     id: Mapped[BigId]
@@ -64,6 +65,10 @@ class Patient(TenantScoped, db.Model):
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     enrolled_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
+    )
+    # The file she was enrolled from, so its invitations go out once and a retried job resumes.
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrolment_imports.id", ondelete="SET NULL")
     )
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -283,3 +283,61 @@ def test_an_officer_invites_a_woman_who_consents_on_her_phone(
     page.reload()
     expect(page.locator(".pc-invitation-state").first).to_have_text("aangemeld")
     assert problems == []
+
+
+def _enrolment_file(rows: int, bad_every: int) -> bytes:
+    """A Dutch Excel export (semicolons, Windows-1252) with a bad row every `bad_every`."""
+    lines = ["naam;e-mailadres;geboortejaar;bevallingsdatum"]
+    for number in range(rows):
+        email = f"moeder{number}@voorbeeld.nl" if number % bad_every else f"moeder{number}"
+        lines.append(f"Moeder Één {number};{email};1993;01-10-2026")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def test_an_officer_imports_a_file_and_watches_it_to_the_end(demo, page: Page, background_worker):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/delinde/login", "inschrijving@delinde.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Uitnodigingen"
+    ).click()
+    page.get_by_role("link", name="Vrouwen inschrijven uit een bestand").click()
+    accessible(page, problems)
+    page.get_by_label("CSV- of XLSX-bestand").set_input_files(
+        files=[
+            {
+                "name": "kraamzorg-november.csv",
+                "mimeType": "text/csv",
+                "buffer": _enrolment_file(20_000, 50),
+            }
+        ]
+    )
+    page.get_by_role("button", name="Bestand controleren").click()
+    expect(page.locator("#import-summary")).to_contain_text(
+        "19600 vrouwen kunnen ingeschreven worden. 400 rijen kunnen niet", timeout=60_000
+    )
+    expect(page.get_by_role("cell", name=re.compile("Geen geldig e-mailadres"))).to_have_count(
+        100  # the first page of the 400
+    )
+    accessible(page, problems)
+    page.get_by_label("Stuur elke vrouw nu haar uitnodiging per e-mail").uncheck()
+    page.get_by_role("button", name="19600 vrouwen inschrijven").click()
+    bar = page.locator("progress#import-bar")
+    expect(bar).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("Inschrijven: [0-9.,]+ van 20.000 rijen klaar"))
+    ).to_be_visible()
+    accessible(page, problems)
+    expect(page.locator("#import-summary")).to_contain_text(
+        "19600 vrouwen ingeschreven. 400 rijen zijn niet",
+        timeout=60_000,
+    )
+    expect(bar).to_have_attribute("value", "20000")
+    expect(bar).to_have_attribute("max", "20000")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Foutenrapport downloaden (CSV)").click()
+    report = download.value.path().read_bytes().decode("utf-8-sig").splitlines()
+    assert report[0] == "rij;reden;naam;e-mailadres;geboortejaar;bevallingsdatum"
+    assert len(report) == 401
+    assert report[1].startswith("2;e-mailadres: Geen geldig e-mailadres.;Moeder Één 0;moeder0;")
+    accessible(page, problems)
+    assert problems == []

@@ -1,0 +1,41 @@
+// An import's page while its job runs: ask for the progress every second, move the bar, and
+// show the page anew once the job has finished its step. Without script, the page's own
+// "Show progress" link does the same by hand.
+(function () {
+  "use strict";
+  const box = document.getElementById("import-progress");
+  if (!box) return;
+  const bar = box.querySelector("progress");
+  const text = box.querySelector("[data-progress-text]");
+  const template = box.dataset.template;
+  const startState = box.dataset.state;
+
+  async function poll() {
+    let data;
+    try {
+      const response = await fetch(box.dataset.url, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      data = await response.json();
+    } catch (error) {
+      window.setTimeout(poll, 3000);
+      return;
+    }
+    if (data.state !== startState) {
+      window.location.reload();
+      return;
+    }
+    const total = startState === "importing" ? data.rows : 0;
+    if (total > 0) {
+      bar.max = total;
+      bar.value = data.progress;
+    }
+    text.textContent = template
+      .replace("{done}", data.progress.toLocaleString())
+      .replace("{total}", total.toLocaleString());
+    window.setTimeout(poll, 1000);
+  }
+  window.setTimeout(poll, 500);
+})();
