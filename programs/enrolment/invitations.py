@@ -124,6 +124,15 @@ def invite_many(
     )
 
 
+def issue(patient: Patient) -> str:
+    """A first-visit link given on the spot, without a mail: she has just proved her address
+    by following the link in one."""
+    now = datetime.now(UTC)
+    token, row = _new(patient.tenant_id, patient.id, None, now)
+    db.session.add(PatientInvitation(**row, opened_at=now))
+    return token
+
+
 def open_invitation(tenant_id: int, token: str) -> PatientInvitation | None:
     """The invitation of this link while it can still be used; marks it opened."""
     invitation = db.session.scalar(

@@ -20,6 +20,7 @@ from pelvicoach.programs.portal import (  # noqa: E402, F401 (each adds its rout
     followup,
     home,
     intake,
+    join,
     learn,
     my_data,
     offline,

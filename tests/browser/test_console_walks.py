@@ -341,3 +341,59 @@ def test_an_officer_imports_a_file_and_watches_it_to_the_end(demo, page: Page, b
     assert report[1].startswith("2;e-mailadres: Geen geldig e-mailadres.;Moeder Één 0;moeder0;")
     accessible(page, problems)
     assert problems == []
+
+
+def test_a_woman_signs_up_with_a_code_on_her_phone_and_consents(
+    demo, page: Page, browser, platform_app
+):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/delinde/login", "inschrijving@delinde.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Campagnecodes"
+    ).click()
+    accessible(page, problems)
+    page.get_by_label("Waar de code staat").fill("Folder verloskundigen Utrecht")
+    page.get_by_label("Hoeveel vrouwen de code mogen gebruiken").fill("25")
+    page.get_by_label(re.compile("Eigen code")).fill("KRAAM-2027")
+    page.get_by_role("button", name="Code maken").click()
+    expect(page.get_by_text("Code KRAAM2027 staat klaar.")).to_be_visible()
+    accessible(page, problems)
+
+    phone = browser.new_context(
+        locale="nl-NL", bypass_csp=True, viewport={"width": 360, "height": 740}
+    ).new_page()
+    phone.goto(f"{demo}/t/delinde/join")
+    accessible(phone, problems)
+    phone.get_by_label("Je code").fill("kraam 2028")
+    phone.get_by_role("button", name="Volgende").click()
+    expect(phone.get_by_text(re.compile(r"Deze code is niet \(meer\) geldig"))).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_label("Je code").fill("kraam 2027")
+    phone.get_by_role("button", name="Volgende").click()
+    expect(phone.get_by_role("heading", name="Je gegevens")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_label("Je naam").fill("Lotte Jansen")
+    phone.get_by_label("Je e-mailadres").fill("lotte@voorbeeld.nl")
+    phone.get_by_label("Je geboortejaar").fill("1995")
+    phone.get_by_label(re.compile("De datum van je bevalling")).fill("2026-10-20")
+    phone.get_by_role("button", name="Stuur me de link").click()
+    expect(phone.get_by_role("heading", name="Kijk in je e-mail")).to_be_visible()
+    accessible(phone, problems)
+
+    with platform_app.app_context():
+        body = db.session.scalar(
+            select(OutgoingMail.body).where(OutgoingMail.recipient == "lotte@voorbeeld.nl")
+        )
+    phone.goto(re.search(r"https?://\S+/join/verify/\S+", body).group(0))
+    expect(phone.get_by_role("heading", name="Welkom bij je bekkenbodemcoach")).to_be_visible()
+    phone.get_by_label("Kies een wachtwoord").fill(NEW_PASSWORD)
+    phone.get_by_label("Hetzelfde wachtwoord nog een keer").fill(NEW_PASSWORD)
+    phone.get_by_label("Ik ga akkoord met de gebruiksvoorwaarden.").check()
+    phone.get_by_label("Ik heb de privacyverklaring gelezen.").check()
+    phone.get_by_label(re.compile("Ik geef toestemming")).check()
+    phone.get_by_role("button", name="Start", exact=True).click()
+    expect(phone.get_by_role("heading", name=re.compile("Hallo Lotte"))).to_be_visible()
+    accessible(phone, problems)
+    page.reload()
+    expect(page.get_by_role("row", name=re.compile("KRAAM2027"))).to_contain_text("1 / 25")
+    assert problems == []
