@@ -63,8 +63,9 @@ def queue_mails(*, tenant_id: int | None, mails: list[tuple[str, str, str]], pur
     if not mails:
         return
     now = datetime.now(UTC)
+    table = OutgoingMail.__table__
     ids = db.session.scalars(
-        insert(OutgoingMail).returning(OutgoingMail.id, sort_by_parameter_order=True),
+        insert(table).returning(table.c.id),
         [
             {
                 "tenant_id": tenant_id,
@@ -77,7 +78,7 @@ def queue_mails(*, tenant_id: int | None, mails: list[tuple[str, str, str]], pur
             for to, subject, body in mails
         ],
     ).all()
-    outbox.defer(send_mails, ids, tenant_id=tenant_id, job_id=f"mails-{ids[0]}-{ids[-1]}")
+    outbox.defer(send_mails, ids, tenant_id=tenant_id, job_id=f"mails-{min(ids)}-{max(ids)}")
 
 
 @dataclass(frozen=True)

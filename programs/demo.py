@@ -21,6 +21,7 @@ from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.configuration.services import publish, version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DrinkKind, EntryKind, LeakActivity, LeakAmount
+from pelvicoach.programs.enrolment import codes
 from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
@@ -150,6 +151,9 @@ DEMO_INTAKES: dict[str, dict[str, Any]] = {
 }
 
 
+DEMO_CODE = "DEMO2027"  # a campaign code each demo tenant takes on its /join page
+
+
 def _demo_data(name: str) -> dict[str, Any]:
     return tomllib.loads(files("pelvicoach.programs").joinpath("demo_data", name).read_text())
 
@@ -173,6 +177,15 @@ def seed_demo() -> list[Tenant]:
             for provider in _demo_data("care-providers.toml")[spec["slug"]]:
                 add_provider(tenant.id, **provider)
             _seed_people(tenant, spec)
+            codes.create_code(
+                tenant.id,
+                label="Demo",
+                cohort=Cohort.POSTPARTUM,
+                max_uses=1000,
+                expires_on=date.today() + timedelta(days=365),
+                created_by=None,
+                code=DEMO_CODE,
+            )
         tenants.append(tenant)
     if find_user(None, DEMO_OPERATOR) is None:
         operator = create_user(
@@ -378,6 +391,7 @@ def describe(base_url: str) -> str:
     lines = [f"Pelvicoach demo on {base_url}  (every password: {DEMO_PASSWORD})", ""]
     for spec in DEMO_TENANTS:
         lines.append(f"{spec['name']}: {base_url}/t/{spec['slug']}/login")
+        lines.append(f"  sign up with code {DEMO_CODE}: {base_url}/t/{spec['slug']}/join")
         for local, _name, roles, _profile in spec["staff"]:
             lines.append(f"  staff    {local}@{spec['slug']}.example  ({', '.join(roles)})")
         for local, _name, phase, _weeks in spec["patients"]:

@@ -113,7 +113,7 @@ def invite_many(
     rows in one statement, their mails in one batch."""
     now = datetime.now(UTC)
     made = [_new(tenant_id, patient_id, invited_by, now) for patient_id, *_rest in women]
-    db.session.execute(insert(PatientInvitation), [row for _token, row in made])
+    db.session.execute(insert(PatientInvitation.__table__), [row for _token, row in made])
     queue_mails(
         tenant_id=tenant_id,
         mails=[

@@ -166,7 +166,7 @@ def invite_imported(import_id: int, link_prefix: str) -> int:
     if row is None:
         return 0
     site_name = db.session.get(Tenant, row.tenant_id).name
-    sent = 0
+    sent = after = 0
     while True:
         women = db.session.execute(
             select(Patient.id, User.name, User.email, func.coalesce(User.locale, row.locale))
@@ -174,6 +174,7 @@ def invite_imported(import_id: int, link_prefix: str) -> int:
             .where(
                 Patient.tenant_id == row.tenant_id,
                 Patient.import_id == import_id,
+                Patient.id > after,  # keyset: each round reads only the women not yet seen
                 ~exists().where(PatientInvitation.patient_id == Patient.id),
             )
             .order_by(Patient.id)
@@ -189,4 +190,5 @@ def invite_imported(import_id: int, link_prefix: str) -> int:
             site_name=site_name,
         )
         sent += len(women)
+        after = women[-1][0]
         db.session.commit()
