@@ -70,6 +70,8 @@ class Patient(TenantScoped, db.Model):
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrolment_imports.id", ondelete="SET NULL")
     )
+    # Set when she was erased: the row stays, under her pseudonym alone, for the counts.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])

@@ -16,6 +16,7 @@ from pelvicoach.programs.portal import (  # noqa: E402, F401 (each adds its rout
     bladder,
     care,
     diary,
+    farewell,
     first_visit,
     followup,
     home,
