@@ -79,6 +79,8 @@ class User(UserMixin, PlatformOrTenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
+    # Her last sign-in or visit, to the day: what a tenant's retention period counts from.
+    last_active_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

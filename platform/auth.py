@@ -108,7 +108,7 @@ def load_user(token: str) -> User | None:
         return None
     user, row = found
     if sessions.needs_touch(row):
-        after_response(sessions.touch, row.id, row.tenant_id)
+        after_response(sessions.touch, row.id, row.user_id, row.tenant_id)
     user.session_key = token
     return user
 

@@ -66,6 +66,7 @@ TENANT_SETTINGS = (
     "privacy_url",
     "clinicians_see_all_patients",
     "time_zone",
+    "retention_months",
 )
 # What the operator's console (the app role, bound to the platform) changes besides.
 OPERATOR_SETTINGS = ("status",)

@@ -33,6 +33,7 @@ STAFF_LIFETIME = timedelta(hours=12)
 PATIENT_IDLE = timedelta(days=7)
 PATIENT_LIFETIME = timedelta(days=30)
 TOUCH_EVERY = timedelta(minutes=1)  # "last seen" is written at most this often
+ACTIVE_EVERY = timedelta(days=1)  # the account's "last active" is kept to the day
 
 
 class UserSession(PlatformOrTenantScoped, db.Model):
@@ -63,6 +64,7 @@ def start(user: User) -> str:
     """Open a session for `user` in the caller's transaction; return the token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    user.last_active_at = now
     db.session.add(
         UserSession(
             tenant_id=user.tenant_id,
@@ -109,13 +111,24 @@ def needs_touch(session: UserSession) -> bool:
     return as_utc(session.last_seen_at) + TOUCH_EVERY < datetime.now(UTC)
 
 
-def touch(session_id: int, tenant_id: int | None) -> None:
-    """Mark a session as used now (run after the response, in a transaction of its own)."""
+def touch(session_id: int, user_id: int, tenant_id: int | None) -> None:
+    """Mark a session, and once a day its account, as used now (run after the response, in a
+    transaction of its own)."""
+    now = datetime.now(UTC)
     with tenant_context(tenant_id, db.session):
         db.session.execute(
             update(UserSession)
             .where(UserSession.id == session_id)
-            .values(last_seen_at=datetime.now(UTC))
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(User)
+            .where(
+                User.id == user_id,
+                or_(User.last_active_at.is_(None), User.last_active_at < now - ACTIVE_EVERY),
+            )
+            .values(last_active_at=now)
             .execution_options(synchronize_session=False)
         )
     db.session.commit()

@@ -318,6 +318,15 @@ def tenant_site_url(slug: str, endpoint: str, **values: Any) -> str:
     return _absolute(g.site_host, f"/t/{slug}{path}")
 
 
+def worker_site_url(slug: str, endpoint: str, **values: Any) -> str:
+    """An absolute link into a tenant's site (path form on the base domain) from a job, where
+    no request names a host."""
+    config = current_app.config
+    base = f"{config['PREFERRED_URL_SCHEME']}://{config['BASE_DOMAIN']}/t/{slug}/"
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
 def _absolute(host: str, path: str) -> str:
     """Production links use HTTPS on its default port; elsewhere the request's scheme and port
     are kept, as development servers listen on a port of their own."""

@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.desk import bp as desk
     from pelvicoach.programs.diary import models as _diary  # noqa: F401
     from pelvicoach.programs.editor import bp as editor
-    from pelvicoach.programs.enrolment import codes
+    from pelvicoach.programs.enrolment import codes, retention
     from pelvicoach.programs.enrolment.bulk import models as _bulk  # noqa: F401
     from pelvicoach.programs.enrolment.bulk import services as bulk
     from pelvicoach.programs.enrolment.models import Patient
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     reminder_jobs.register()
     schedule.register(schedule.Periodic("purge-enrolment-imports", bulk.purge, every=3600))
     schedule.register(schedule.Periodic("purge-code-signups", codes.purge, every=3600))
+    schedule.register(schedule.Periodic("retention", retention.run, every=86400))
     app.register_blueprint(portal)
     app.register_blueprint(clinician)
     app.register_blueprint(editor)

@@ -21,8 +21,9 @@ from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.configuration.services import publish, version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DrinkKind, EntryKind, LeakActivity, LeakAmount
-from pelvicoach.programs.enrolment import codes
-from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
+from pelvicoach.programs.enrolment import codes, lifecycle
+from pelvicoach.programs.enrolment.invitations import give_consent
+from pelvicoach.programs.enrolment.models import Cohort, ConsentKind, Patient, Phase
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
@@ -67,6 +68,7 @@ DEMO_TENANTS = [
             ("fatima", "Fatima El Amrani", Phase.AWARENESS, 8),
             ("lotte", "Lotte de Boer", Phase.TRAINING, 20),
             ("marieke", "Marieke Vos", Phase.INFORMATION, None),
+            ("iris", "Iris Bos", Phase.AWARENESS, 12),  # withdrew her consent: coach stopped
         ],
     },
     {
@@ -151,7 +153,8 @@ DEMO_INTAKES: dict[str, dict[str, Any]] = {
 }
 
 
-DEMO_CODE = "DEMO2027"  # a campaign code each demo tenant takes on its /join page
+DEMO_CODE = "DEMO2027"
+DEMO_WITHDRAWN = {"iris"}  # a campaign code each demo tenant takes on its /join page
 
 
 def _demo_data(name: str) -> dict[str, Any]:
@@ -271,6 +274,9 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
         )
         db.session.add(patient)
         db.session.flush()
+        give_consent(patient, ConsentKind, patient.enrolled_at)
+        if local in DEMO_WITHDRAWN:
+            lifecycle.withdraw_consent(patient)
         answers = DEMO_INTAKES.get(local)
         if answers is not None:
             program = version_for(patient)
@@ -395,7 +401,8 @@ def describe(base_url: str) -> str:
         for local, _name, roles, _profile in spec["staff"]:
             lines.append(f"  staff    {local}@{spec['slug']}.example  ({', '.join(roles)})")
         for local, _name, phase, _weeks in spec["patients"]:
-            lines.append(f"  patient  {local}@{spec['slug']}.example  ({phase})")
+            stopped = ", consent withdrawn" if local in DEMO_WITHDRAWN else ""
+            lines.append(f"  patient  {local}@{spec['slug']}.example  ({phase}{stopped})")
         lines.append("")
     lines.append(
         f"Platform operator: {base_url}/login  {DEMO_OPERATOR}  (demo mailbox: /operator/mailbox)"

@@ -16,6 +16,7 @@ from pelvicoach.platform.tenancy import TenantScoped
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 DEFAULT_BRAND = "#0b5fa5"
 DEFAULT_ACCENT = "#8a3b76"
+DEFAULT_RETENTION_MONTHS = 24
 
 
 class TenantKind(StrEnum):
@@ -57,6 +58,10 @@ class Tenant(db.Model):
     time_zone: Mapped[str] = mapped_column(
         String(40), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
     )
+    # A patient's account is erased after this many months without her signing in.
+    retention_months: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_MONTHS, server_default=str(DEFAULT_RETENTION_MONTHS)
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
@@ -90,6 +95,7 @@ class TenantInfo:
     privacy_url: str
     clinicians_see_all_patients: bool
     time_zone: str
+    retention_months: int
 
     @classmethod
     def of(cls, tenant: Tenant) -> Self:
@@ -109,6 +115,7 @@ class TenantInfo:
             privacy_url=tenant.privacy_url,
             clinicians_see_all_patients=tenant.clinicians_see_all_patients,
             time_zone=tenant.time_zone,
+            retention_months=tenant.retention_months,
         )
 
     @property

@@ -12,6 +12,7 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.care import services
+from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.enrolment.services import get_patient
 from pelvicoach.programs.training import services as training
@@ -47,7 +48,9 @@ def patient(pseudonym: str):
     services.record_read(record)
     plan = training.find_plan(record)
     db.session.commit()
-    return render_template("clinician/patient.html", patient=record, plan=plan)
+    return render_template(
+        "clinician/patient.html", patient=record, plan=plan, stop_reasons=lifecycle.REASONS
+    )
 
 
 @bp.post("/<pseudonym>/bladder-training")

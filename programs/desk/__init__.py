@@ -13,4 +13,4 @@ bp = Blueprint(
     url_prefix="/staff/enrolment",
 )
 
-from pelvicoach.programs.desk import codes, imports, views  # noqa: E402, F401 (their routes)
+from pelvicoach.programs.desk import codes, imports, lifecycle, views  # noqa: E402, F401 (their routes)

@@ -5,7 +5,7 @@ article 9), each recorded with its version and time. Nothing here commits."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale
@@ -66,16 +66,8 @@ def _new(tenant_id: int, patient_id: int, invited_by: int | None, now: datetime)
     return token, row
 
 
-def invite(
-    patient: Patient,
-    *,
-    invited_by: int | None,
-    link: Callable[[str], str],
-    site_name: str,
-    locale: str,
-) -> PatientInvitation:
-    """A new link (any open one stops working) and its e-mail, sent through the outbox."""
-    now = datetime.now(UTC)
+def revoke_open(patient: Patient, now: datetime) -> None:
+    """Every link of hers not yet used stops working."""
     db.session.execute(
         update(PatientInvitation)
         .where(
@@ -86,6 +78,19 @@ def invite(
         )
         .values(revoked_at=now)
     )
+
+
+def invite(
+    patient: Patient,
+    *,
+    invited_by: int | None,
+    link: Callable[[str], str],
+    site_name: str,
+    locale: str,
+) -> PatientInvitation:
+    """A new link (any open one stops working) and its e-mail, sent through the outbox."""
+    now = datetime.now(UTC)
+    revoke_open(patient, now)
     token, row = _new(patient.tenant_id, patient.id, invited_by, now)
     invitation = PatientInvitation(**row)
     db.session.add(invitation)
@@ -172,6 +177,12 @@ def register(invitation: PatientInvitation, password: str, agreed: set[ConsentKi
     if spent.rowcount != 1:
         raise InvitationError({"token": _("This invitation is no longer valid.")})
     patient.user.set_password(password)
+    give_consent(patient, ConsentKind, now)
+    return patient
+
+
+def give_consent(patient: Patient, kinds: Iterable[ConsentKind], now: datetime) -> None:
+    """Her consent to each of `kinds`, in the current wording."""
     db.session.add_all(
         Consent(
             tenant_id=patient.tenant_id,
@@ -180,9 +191,8 @@ def register(invitation: PatientInvitation, password: str, agreed: set[ConsentKi
             version=CONSENT_VERSION,
             given_at=now,
         )
-        for kind in ConsentKind
+        for kind in kinds
     )
-    return patient
 
 
 def revoke(invitation: PatientInvitation) -> None:

@@ -32,6 +32,16 @@ class Phase(StrEnum):
     REFERRED = "referred"
 
 
+class StopReason(StrEnum):
+    """Why the coach stopped for her: she withdrew her consent, or her tenant ended it."""
+
+    WITHDRAWN = "withdrawn"
+    HER_REQUEST = "her_request"
+    LEFT = "left"  # moved to another insurer or practice
+    COMPLETED = "completed"
+    OTHER = "other"
+
+
 class Cohort(StrEnum):
     POSTPARTUM = "postpartum"
     MENOPAUSE = "menopause"
@@ -72,6 +82,11 @@ class Patient(TenantScoped, db.Model):
     )
     # Set when she was erased: the row stays, under her pseudonym alone, for the counts.
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set while nothing is done with her data but keeping it: no coaching, no reminders.
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stop_reason: Mapped[StopReason | None] = mapped_column(enum_column(StopReason, "stop_reason"))
+    # When the retention job told her that her account goes unless she signs in.
+    retention_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])

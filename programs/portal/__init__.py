@@ -15,6 +15,7 @@ bp = Blueprint(
 from pelvicoach.programs.portal import (  # noqa: E402, F401 (each adds its routes to bp)
     bladder,
     care,
+    consent,
     diary,
     farewell,
     first_visit,

@@ -30,6 +30,8 @@ def home():
     if not current_user.has_role(Role.PATIENT):
         return redirect(url_for("staff.home"))
     me = her()
+    if me.patient.stopped_at is not None:
+        return render_template("portal/stopped.html", patient=me.patient)
     modules = me.program.modules(me.patient.cohort)
     return render_template(
         "portal/home.html",

@@ -99,7 +99,7 @@ def calendar_feed(token: str):
         abort(404)
     body = calendar.feed(
         f"{plan.tenant_id}-{plan.id}",
-        plan.weekdays if not plan.unsubscribed_at else [],
+        [] if plan.unsubscribed_at or reminders.coach_stopped(plan) else plan.weekdays,
         plan.times,
         plan.time_zone,
         _("Practise"),

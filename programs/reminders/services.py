@@ -20,7 +20,7 @@ from email.utils import formatdate, make_msgid
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -35,7 +35,7 @@ from pelvicoach.platform.extensions import (
     update_all,
 )
 from pelvicoach.platform.mail import brand, send_all, sender_address
-from pelvicoach.platform.tenancy import cross_tenant, tenant_context
+from pelvicoach.platform.tenancy import cross_tenant, tenant_context, worker_site_url
 from pelvicoach.programs.enrolment.models import Patient, Phase
 from pelvicoach.programs.reminders import timing
 from pelvicoach.programs.reminders.models import ReminderPlan, ReminderSend, SendKind
@@ -111,6 +111,17 @@ def _times(plan: ReminderPlan) -> list[time]:
 
 def _next(plan: ReminderPlan, after: datetime) -> datetime | None:
     return timing.next_slot(plan.weekdays, _times(plan), ZoneInfo(plan.time_zone), after)
+
+
+def coach_stopped(plan: ReminderPlan) -> bool:
+    """Whether the coach has stopped for her (programs.enrolment.lifecycle): her calendar then
+    empties, as her e-mails stop."""
+    stopped = db.session.scalar(
+        select(Patient.stopped_at).where(
+            Patient.tenant_id == plan.tenant_id, Patient.id == plan.patient_id
+        )
+    )
+    return stopped is not None
 
 
 def unsubscribe(plan: ReminderPlan) -> None:
@@ -223,9 +234,13 @@ def send_reminders(tenant_id: int, plan_ids: list[int], dispatched_at: float) ->
                 ReminderPlan.time_zone,
                 ReminderPlan.paused_until,
                 ReminderPlan.unsubscribed_at,
+                Patient.stopped_at,
+            )
+            .join(
+                Patient, (Patient.tenant_id == tenant_id) & (Patient.id == ReminderPlan.patient_id)
             )
             .where(ReminderPlan.tenant_id == tenant_id, ReminderPlan.id.in_(plan_ids))
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=ReminderPlan, skip_locked=True)
         ).all()
         due, moved = [], []
         for plan in plans:
@@ -243,7 +258,7 @@ def send_reminders(tenant_id: int, plan_ids: list[int], dispatched_at: float) ->
             paused = (
                 plan.paused_until is not None and slot.astimezone(zone).date() <= plan.paused_until
             )
-            if plan.unsubscribed_at or paused or now - slot > STALE:
+            if plan.unsubscribed_at or plan.stopped_at or paused or now - slot > STALE:
                 continue
             due.append(
                 {
@@ -299,8 +314,8 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
         return 0
     slug = db.session.scalar(select(Tenant.slug).where(Tenant.id == tenant_id))
     signed = brand(tenant_id)
-    home = _site(slug, "portal.home")
-    stop = _site(slug, "portal.unsubscribe", token=PLACEHOLDER)
+    home = worker_site_url(slug, "portal.home")
+    stop = worker_site_url(slug, "portal.unsubscribe", token=PLACEHOLDER)
     tokens = _unsubscribe_tokens(tenant_id, [p.plan_id for p in pending if p.plan_id])
     sender = (
         signed.sender if signed else current_app.config["MAIL_SENDER"],
@@ -329,14 +344,6 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
     )
     db.session.commit()
     return len(pending)
-
-
-def _site(slug: str, endpoint: str, **values: object) -> str:
-    """An absolute link to her tenant's site (path form on the base domain), from a worker."""
-    config = current_app.config
-    base = f"{config['PREFERRED_URL_SCHEME']}://{config['BASE_DOMAIN']}/t/{slug}/"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _texts(locale: str, kind: SendKind) -> tuple[str, str, str]:
@@ -442,6 +449,7 @@ def _nudge_tenant(tenant_id: int, now: datetime) -> int:
                 Patient.tenant_id == tenant_id,
                 Patient.phase == Phase.TRAINING,
                 Patient.user_id.is_not(None),
+                Patient.stopped_at.is_(None),
                 ReminderPlan.unsubscribed_at.is_(None),
                 last <= local.date() - timedelta(days=timing.NUDGE_DAYS[0]),
             )

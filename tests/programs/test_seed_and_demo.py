@@ -145,7 +145,7 @@ def test_the_demo_runs_on_postgresql_under_row_level_security(make_app, db, app)
 
     result = contextvars.Context().run(run)
     assert result.exit_code == 0, result.output
-    assert database.session.scalar(select(func.count()).select_from(Patient)) == 7
+    assert database.session.scalar(select(func.count()).select_from(Patient)) == 8
     client = app.test_client()
     login = {"email": "emma@delinde.example", "password": DEMO_PASSWORD}
     assert client.post("/t/delinde/login", data=login).headers["Location"] == "/t/delinde/"

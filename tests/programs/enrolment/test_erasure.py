@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, time, timedelta
 
 import redis
+from rq import Queue
 from sqlalchemy import JSON, String, Text, cast, func, or_, select
 
+from pelvicoach.platform import outbox
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.jobs import QUEUES
 from pelvicoach.platform.mail import OutgoingMail
+from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.enrolment import erasure, invitations
 from pelvicoach.programs.enrolment.models import Consent, Patient
+from pelvicoach.programs.reminders import services as reminders
 
 PASSWORD = "mijn-eigen-wachtwoord"
 CONSENTS = {"terms": "y", "privacy": "y", "health_data": "y"}
@@ -103,4 +110,38 @@ def test_erasure_leaves_her_in_no_table_and_not_in_redis(
     for key in connection.scan_iter():
         assert EMAIL.encode() not in key
         if connection.type(key) == b"string":
+            assert EMAIL.encode() not in (connection.get(key) or b"")
+
+
+def test_erasure_reaches_jobs_already_queued_for_her(
+    mail_app, make_tenant, make_patient, platform_twin, run_jobs, db, redis_url
+):
+    """A mail to her and a reminder batch naming her, both waiting in Redis when she is erased:
+    the worker then finds nothing to send, and Redis holds nothing of her."""
+    linde = make_tenant("linde")
+    patient = make_patient(linde, EMAIL, phase="training")
+    evening = datetime(2026, 1, 4, 20, tzinfo=UTC)
+    with tenant_context(linde.id, db.session):
+        her = db.session.merge(patient)
+        plan = reminders.plan_for(her, "Europe/Amsterdam")
+        reminders.choose(plan, list(range(7)), [time(8)], "Europe/Amsterdam", None, now=evening)
+        invitations.invite(
+            her, invited_by=None, link="https://x.nl/{}".format, site_name="Linde", locale="nl"
+        )
+        db.session.commit()
+        due = plan.next_at
+    with platform_twin(mail_app).app_context():
+        outbox.relay()  # her mail's job, into Redis
+        reminders.dispatch(due + timedelta(seconds=30))  # her reminder's batch, into Redis
+    connection = redis.Redis.from_url(redis_url)
+    assert sum(Queue(name, connection=connection).count for name in QUEUES) == 2
+    with tenant_context(linde.id, db.session):
+        erasure.erase(db.session.merge(patient))
+        db.session.commit()
+    assert run_jobs(mail_app) == 2  # both ran, and found nothing of hers to do
+    assert mail_app.mailbox.messages == []
+    for key in connection.scan_iter():
+        if connection.type(key) == b"hash":
+            assert not [v for v in connection.hvals(key) if EMAIL.encode() in v], key
+        elif connection.type(key) == b"string":
             assert EMAIL.encode() not in (connection.get(key) or b"")

@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import select
 
+from pelvicoach.platform import outbox
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.enrolment import lifecycle
+from pelvicoach.programs.enrolment.models import StopReason
 from pelvicoach.programs.reminders import services as reminders
 from pelvicoach.programs.reminders.models import ReminderPlan, ReminderSend
 from pelvicoach.programs.training.models import ExerciseSession
@@ -168,3 +171,64 @@ def test_nudges_after_7_and_21_quiet_days_then_silence(mail_app, women, platform
     with tenant_context(tenant.id, database.session):
         slots = database.session.scalars(select(ReminderSend.slot).order_by(ReminderSend.id)).all()
     assert slots == ["nudge7:2026-11-01", "nudge21:2026-11-01"]
+
+
+def _session(tenant, patient, day: datetime) -> ExerciseSession:
+    return ExerciseSession(
+        tenant_id=tenant.id,
+        patient_id=patient.id,
+        client_id=f"c-{patient.id}",
+        performed_at=day,
+        day=day.date(),
+        level=1,
+        completion="fully",
+        effort="right",
+        leaked=False,
+        received_at=day,
+    )
+
+
+def test_no_reminders_nudges_or_calendar_once_the_coach_stopped_for_her(
+    mail_app, women, platform_twin, run_jobs
+):
+    tenant, made = women
+    evening = datetime(2026, 1, 4, 20, tzinfo=UTC)
+    for name in ("anna", "bea", "cor"):
+        _plan(tenant, made[name], after=evening)
+    with tenant_context(tenant.id, database.session):
+        for name in ("anna", "bea", "cor"):
+            database.session.add(_session(tenant, made[name], datetime(2026, 1, 1, 9, tzinfo=UTC)))
+        lifecycle.withdraw_consent(database.session.merge(made["bea"]))
+        lifecycle.end(
+            database.session.merge(made["cor"]),
+            StopReason.LEFT,
+            site_name=tenant.name,
+            link="https://example.nl/",
+        )
+        database.session.commit()
+    with platform_twin(mail_app).app_context():
+        outbox.relay()
+    _dispatch(platform_twin, mail_app, run_jobs, datetime(2026, 1, 5, 7, 0, 30, tzinfo=UTC))
+    with platform_twin(mail_app).app_context():
+        assert reminders.nudge(datetime(2026, 1, 8, 10, tzinfo=UTC)) == 1  # anna's 7 quiet days
+    to = sorted(m["To"] for m in mail_app.mailbox.messages)
+    assert to == ["anna@example.nl", "anna@example.nl", "cor@example.nl"]  # cor: told it ended
+    (ended,) = [m for m in mail_app.mailbox.messages if m["To"] == "cor@example.nl"]
+    assert tenant.name in ended["Subject"]
+    assert not [word for word in HEALTH_WORDS if word in ended.get_content().lower()]
+    # Her plan moved on, so she is not flooded with old slots if she comes back.
+    assert _plans(tenant)[made["bea"].id].next_at.astimezone(UTC) == datetime(
+        2026, 1, 6, 7, tzinfo=UTC
+    )
+    with tenant_context(tenant.id, database.session):
+        plans = {name: reminders.find_plan(made[name]) for name in ("anna", "bea")}
+        assert not reminders.coach_stopped(plans["anna"])
+        assert reminders.coach_stopped(plans["bea"])
+        lifecycle.consent_again(database.session.merge(made["bea"]))
+        database.session.commit()
+        assert not reminders.coach_stopped(plans["bea"])
+    _dispatch(platform_twin, mail_app, run_jobs, datetime(2026, 1, 6, 7, 0, 30, tzinfo=UTC))
+    assert sorted(m["To"] for m in mail_app.mailbox.messages[3:]) == [
+        "anna@example.nl",
+        "bea@example.nl",
+    ]
