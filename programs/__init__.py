@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs import api, demo, seed
     from pelvicoach.programs.audio import models as _audio  # noqa: F401 (tables)
     from pelvicoach.programs.care.services import patient_policy
-    from pelvicoach.programs.clinician.views import bp as clinician
+    from pelvicoach.programs.clinician import bp as clinician
     from pelvicoach.programs.configuration.cli import program_command
     from pelvicoach.programs.desk import bp as desk
     from pelvicoach.programs.diary import models as _diary  # noqa: F401

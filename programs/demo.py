@@ -27,6 +27,7 @@ from pelvicoach.programs.enrolment.models import Cohort, ConsentKind, Patient, P
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.monitoring.models import Message
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import Completion, Effort
 from pelvicoach.tenants.branding import clean_image
@@ -285,12 +286,37 @@ def _seed_people(tenant: Tenant, spec: dict) -> None:
             intakes.complete(patient, program, intakes.draft(patient), date.today())
         if local in DEMO_PRACTICE:
             _practise(patient, **DEMO_PRACTICE[local])
+        for days_ago, from_her, body in DEMO_MESSAGES.get(local, []):
+            db.session.add(
+                Message(
+                    tenant_id=tenant.id,
+                    patient_id=patient.id,
+                    author_id=user.id if from_her else clinician.id,
+                    from_patient=from_her,
+                    body=body,
+                    created_at=today - timedelta(days=days_ago),
+                    read_at=None if days_ago == 0 else today,
+                )
+            )
 
 
 # Weeks of practice behind the women in training, so their pages show a history.
 DEMO_PRACTICE: dict[str, dict[str, Any]] = {
     "lotte": {"weeks": 6, "level": 3, "diary": False, "check_in": True},
     "julia": {"weeks": 3, "level": 2, "diary": True, "check_in": False},
+}
+# A thread with her clinician: (days ago, from her, text); today's is still unread.
+DEMO_MESSAGES: dict[str, list[tuple[int, bool, str]]] = {
+    "lotte": [
+        (3, True, "Bij hardlopen verlies ik nog een beetje urine. Is dat normaal in week 6?"),
+        (
+            2,
+            False,
+            "Dat komt vaak voor en wordt meestal minder. Span je bekkenbodem aan vlak voor je"
+            " begint te rennen (de knack). Hoe gaat het met de oefeningen?",
+        ),
+        (0, True, "Goed! Ik doe ze elke ochtend. Ik probeer de knack morgen."),
+    ],
 }
 _ZONE = ZoneInfo("Europe/Amsterdam")
 

@@ -108,6 +108,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
         )
         entry_id = database.session.scalar(select(DiaryEntry.id))
         referral = followup.confirm_referral(patient, None, ProviderKind.GP, None)
+        alert = followup.report_red_flags(patient, ["bulge"])
         code = codes.create_code(
             tenant.id,
             label="Lindeboom folder",
@@ -136,6 +137,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
             "kind": "void",
             "entry_id": str(entry_id),
             "referral_id": str(referral.id),
+            "alert_id": str(alert.id),
             "user_id": str(admin.id),
             "action": "deactivate",
             "invitation_id": str(invitation.id),

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from pelvicoach.platform import audit
 from pelvicoach.platform.access import Decision
-from pelvicoach.platform.accounts import Role, User
+from pelvicoach.platform.accounts import Role, User, UserRole
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.mail import queue_mails
 from pelvicoach.programs.care.models import EmergencyAccess
 from pelvicoach.programs.enrolment.models import Patient
-from pelvicoach.tenants.models import Tenant, TenantInfo
+from pelvicoach.tenants.models import Tenant
 
 EMERGENCY_ACCESS_HOURS = 4
-
-
-def caseload(tenant: TenantInfo, clinician: User) -> list[Patient]:
-    query = select(Patient).where(Patient.tenant_id == tenant.id).order_by(Patient.enrolled_at)
-    if not tenant.clinicians_see_all_patients:
-        query = query.where(Patient.clinician_id == clinician.id)
-    return list(db.session.scalars(query.options(selectinload(Patient.user))))
 
 
 def has_emergency_access(patient: Patient, clinician: User) -> bool:
@@ -66,6 +61,7 @@ def grant_emergency_access(patient: Patient, clinician: User, reason: str) -> Em
         expires_at=now + timedelta(hours=EMERGENCY_ACCESS_HOURS),
     )
     db.session.add(grant)
+    _tell_admins(patient.tenant_id, clinician, now)
     audit.record(
         "patient.emergency_access",
         object_type="patient",
@@ -73,6 +69,36 @@ def grant_emergency_access(patient: Patient, clinician: User, reason: str) -> Em
         detail={"reason": grant.reason, "hours": EMERGENCY_ACCESS_HOURS},
     )
     return grant
+
+
+def _tell_admins(tenant_id: int, clinician: User, when: datetime) -> None:
+    """Her tenant's admins learn that emergency access was used, and by whom: not for whom, nor
+    why (the reason may name her); the audit trail, for those who may read it, holds both."""
+    admins = db.session.execute(
+        select(User.email, User.name, User.locale)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.tenant_id == tenant_id, User.active.is_(True), UserRole.role == Role.ADMIN)
+    ).all()
+    site = db.session.scalar(select(Tenant.name).where(Tenant.id == tenant_id))
+    mails = []
+    for email, name, locale in admins:
+        with force_locale(locale or "nl"):
+            mails.append(
+                (
+                    email,
+                    _("Emergency access used at %(site)s", site=site),
+                    _(
+                        "Hello %(name)s,\n\n%(clinician)s opened the record of a patient outside"
+                        " her own caseload on %(when)s, by emergency access for %(hours)s hours."
+                        " The reason is kept in the audit trail.\n",
+                        name=name,
+                        clinician=clinician.name,
+                        when=format_datetime(when, "short"),
+                        hours=EMERGENCY_ACCESS_HOURS,
+                    ),
+                )
+            )
+    queue_mails(tenant_id=tenant_id, mails=mails, purpose="emergency_access")
 
 
 def record_read(patient: Patient, what: str = "record") -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,25 +15,47 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.care import services
+from pelvicoach.programs.clinician import bp
+from pelvicoach.programs.clinician import caseload as caseload_form
+from pelvicoach.programs.clinician.forms import CHANGES, PlanForm
+from pelvicoach.programs.configuration.services import version_for
 from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.enrolment.services import get_patient
+from pelvicoach.programs.followup import services as followup
+from pelvicoach.programs.monitoring import adjustments, messages
+from pelvicoach.programs.monitoring import caseload as monitoring
+from pelvicoach.programs.portal.messages import MessageForm
 from pelvicoach.programs.training import services as training
-
-bp = Blueprint("clinician", __name__, template_folder="templates", url_prefix="/staff/patients")
+from pelvicoach.programs.training.models import TrainingPlan
 
 
 @bp.get("/")
 @require_role(Role.CLINICIAN)
 def caseload():
     tenant = require_tenant()
-    patients = services.caseload(tenant, current_user)
-    audit.record("patients.list", object_type="patient", detail={"count": len(patients)})
+    form, filters = caseload_form.read(request.args)
+    now = datetime.now(UTC)
+    found = monitoring.caseload(
+        tenant, current_user, filters, now, now.astimezone(ZoneInfo(tenant.time_zone)).date()
+    )
+    audit.record(
+        "patients.list",
+        object_type="patient",
+        detail={"count": len(found.rows), "page": found.number, "total": found.total},
+    )
     db.session.commit()
-    return render_template("clinician/caseload.html", patients=patients)
+    return render_template(
+        "clinician/caseload.html",
+        form=form,
+        found=found,
+        alerts=caseload_form.ALERTS,
+        phases=caseload_form.PHASES,
+        now=now,
+    ), (400 if form.errors else 200)
 
 
-def _patient_or_404(pseudonym: str) -> tuple[Patient, Decision]:
+def patient_or_404(pseudonym: str) -> tuple[Patient, Decision]:
     record = get_patient(require_tenant().id, pseudonym)
     decision = decide(record)
     if decision is Decision.HIDE:
@@ -41,42 +66,45 @@ def _patient_or_404(pseudonym: str) -> tuple[Patient, Decision]:
 @bp.get("/<pseudonym>")
 @require_role(Role.CLINICIAN)
 def patient(pseudonym: str):
-    record, decision = _patient_or_404(pseudonym)
+    record, decision = patient_or_404(pseudonym)
     # Off her caseload: not a bare 403 but the audited emergency-access step.
     if decision is Decision.FORBID:
         return render_template("clinician/emergency_access.html", patient=record), 403
     services.record_read(record)
     plan = training.find_plan(record)
+    messages.mark_read(record, by_patient=False)
     db.session.commit()
+    return record_page(record, plan)
+
+
+def record_page(
+    record: Patient,
+    plan: TrainingPlan | None,
+    *,
+    message_form: MessageForm | None = None,
+    plan_form: PlanForm | None = None,
+    status: int = 200,
+):
     return render_template(
-        "clinician/patient.html", patient=record, plan=plan, stop_reasons=lifecycle.REASONS
-    )
-
-
-@bp.post("/<pseudonym>/bladder-training")
-@require_role(Role.CLINICIAN)
-def bladder_training(pseudonym: str):
-    """Her clinician switches bladder training on (or her own switch off again): audited."""
-    record, decision = _patient_or_404(pseudonym)
-    if decision is not Decision.ALLOW:
-        abort(403)
-    on = request.form.get("on") == "yes"
-    training.plan_for(record).bladder_training = on
-    audit.record(
-        "patient.bladder_training",
-        object_type="patient",
-        object_id=record.pseudonym,
-        detail={"on": on},
-    )
-    db.session.commit()
-    flash(_("Bladder training is switched on.") if on else _("Your switch is off."), "success")
-    return redirect(url_for("clinician.patient", pseudonym=pseudonym))
+        "clinician/patient.html",
+        patient=record,
+        plan=plan,
+        levels=version_for(record).levels,
+        stop_reasons=lifecycle.REASONS,
+        open_alerts=followup.open_alerts(record),
+        alert_kinds=caseload_form.ALERTS,
+        thread=messages.thread(record),
+        form=message_form or MessageForm(formdata=None),
+        plan_form=plan_form or PlanForm(formdata=None),
+        changes=adjustments.history(record),
+        change_labels=CHANGES,
+    ), status
 
 
 @bp.post("/<pseudonym>/emergency-access")
 @require_role(Role.CLINICIAN)
 def emergency_access(pseudonym: str):
-    record, _decision = _patient_or_404(pseudonym)
+    record, _decision = patient_or_404(pseudonym)
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 10:
         flash(_("Please describe why you need access (at least 10 characters)."), "danger")

@@ -31,6 +31,11 @@ class Program:
     def levels(self) -> list[dict[str, Any]]:
         return self.document["levels"]
 
+    def sets_per_day(self, level: int) -> int:
+        """How many sets a day her level asks for (the first level's, for one not known)."""
+        levels = self.levels
+        return next((item["sets"] for item in levels if item["level"] == level), levels[0]["sets"])
+
     @property
     def disclaimer(self) -> dict[str, str]:
         return self.document["disclaimer"]

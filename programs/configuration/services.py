@@ -119,6 +119,23 @@ def program_of_header(header: Row | tuple[int, int, int, str] | None) -> Program
     return _program(tenant_id, version_id, number, digest)
 
 
+def programs_by_version(tenant_id: int, version_ids: set[int | None]) -> dict[int | None, Program]:
+    """The programs of these versions (None: not yet pinned, the tenant's current one), in
+    one statement for the headers; each document is parsed once per process."""
+    found: dict[int | None, Program] = {}
+    ids = {version_id for version_id in version_ids if version_id is not None}
+    if ids:
+        headers = db.session.execute(
+            select(*_HEADER).where(
+                ProgramVersion.tenant_id == tenant_id, ProgramVersion.id.in_(ids)
+            )
+        ).all()
+        found = {header[0]: program_of_header(header) for header in headers}
+    if None in version_ids:
+        found[None] = tenant_program(tenant_id)
+    return found
+
+
 def tenant_program(tenant_id: int) -> Program:
     """The tenant's current program: what a patient starting a phase now gets."""
     return program_of_header(current_version(tenant_id))

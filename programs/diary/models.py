@@ -55,6 +55,10 @@ class Diary(TenantScoped, db.Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     starts_on: Mapped[date] = mapped_column(Date)
     days: Mapped[int] = mapped_column(Integer)
+    ends_on: Mapped[date] = mapped_column(Date)  # the day after the last: complete from then
+    # The measures of her summary outside the typical range (comma-separated keys; leaks
+    # left out, she is here for them), kept with each entry so the caseload reads one column.
+    out_of_range: Mapped[str] = mapped_column(String(120), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

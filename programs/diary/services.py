@@ -34,6 +34,7 @@ def start(patient: Patient, starts_on: date, days: int) -> Diary:
         patient_id=patient.id,
         starts_on=starts_on,
         days=days,
+        ends_on=starts_on + timedelta(days=days),
         created_at=datetime.now(UTC),
     )
     db.session.add(diary)
@@ -77,6 +78,8 @@ def add(
         },
         ["tenant_id", "diary_id", "client_id"],
     )
+    if stored is not None:
+        refresh_out_of_range(diary, zone)
     return stored is not None
 
 
@@ -90,7 +93,7 @@ def entries(diary: Diary) -> list[DiaryEntry]:
     )
 
 
-def remove(diary: Diary, entry_id: int) -> bool:
+def remove(diary: Diary, entry_id: int, zone: ZoneInfo) -> bool:
     """Remove one of the diary's entries; False when it has no such entry."""
     result = db.session.execute(
         delete(DiaryEntry).where(
@@ -99,6 +102,8 @@ def remove(diary: Diary, entry_id: int) -> bool:
             DiaryEntry.id == entry_id,
         )
     )
+    if result.rowcount:
+        refresh_out_of_range(diary, zone)
     return bool(result.rowcount)
 
 
@@ -107,6 +112,16 @@ def summary_of(diary: Diary, noted: list[DiaryEntry], zone: ZoneInfo) -> Summary
         [Noted(e.kind, as_utc(e.at).astimezone(zone), e.millilitres, e.urgency) for e in noted],
         days_of(diary),
     )
+
+
+# Measures whose range the caseload flags; leaks are why she is here, not news.
+WATCHED = ("day_voids", "night_voids", "fluid_ml", "largest_void_ml")
+
+
+def refresh_out_of_range(diary: Diary, zone: ZoneInfo) -> None:
+    """After an entry came or went: which watched measures now fall outside their range."""
+    summary = summary_of(diary, entries(diary), zone)
+    diary.out_of_range = ",".join(m.key for m in summary.flagged if m.key in WATCHED)
 
 
 def typical_interval(patient: Patient, zone: ZoneInfo) -> int | None:

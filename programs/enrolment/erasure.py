@@ -15,6 +15,7 @@ from pelvicoach.programs.enrolment.bulk.models import RefusedRow
 from pelvicoach.programs.enrolment.codes import CodeSignup
 from pelvicoach.programs.enrolment.models import Consent, Patient, PatientInvitation
 from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.monitoring.models import Message, PlanChange
 from pelvicoach.programs.reminders.models import ReminderPlan
 
 
@@ -54,6 +55,10 @@ def erase(patient: Patient) -> None:
             ReminderPlan.tenant_id == tenant_id, ReminderPlan.patient_id == patient.id
         )
     )
+    for written in (Message, PlanChange):  # free text, hers and her clinician's, may name her
+        db.session.execute(
+            delete(written).where(written.tenant_id == tenant_id, written.patient_id == patient.id)
+        )
     db.session.execute(
         update(Consent)
         .where(

@@ -55,6 +55,9 @@ class CareAlert(TenantScoped, db.Model):
         ForeignKey("reassessments.id", ondelete="SET NULL")
     )
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A clinician dealt with it (called her, saw her): it leaves the caseload's alerts.
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Referral(TenantScoped, db.Model):

@@ -143,8 +143,8 @@ def report_red_flags(patient: Patient, flags: list[str]) -> CareAlert:
 
 
 def newest_open_alert(tenant_id: int, patient_id: Any) -> Select:
-    """The id of her newest alert that no referral has followed yet; `patient_id` may be a
-    column, for use as a correlated subquery."""
+    """The id of her newest alert that no referral has followed, nor a clinician resolved;
+    `patient_id` may be a column, for use as a correlated subquery."""
     followed = select(Referral.alert_id).where(
         Referral.tenant_id == tenant_id, Referral.alert_id.is_not(None)
     )
@@ -154,6 +154,7 @@ def newest_open_alert(tenant_id: int, patient_id: Any) -> Select:
             CareAlert.tenant_id == tenant_id,
             CareAlert.patient_id == patient_id,
             CareAlert.id.not_in(followed),
+            CareAlert.resolved_at.is_(None),
         )
         .order_by(CareAlert.raised_at.desc(), CareAlert.id.desc())
         .limit(1)
@@ -163,6 +164,26 @@ def newest_open_alert(tenant_id: int, patient_id: Any) -> Select:
 def open_alert(patient: Patient) -> CareAlert | None:
     alert_id = db.session.scalar(newest_open_alert(patient.tenant_id, patient.id))
     return None if alert_id is None else find_alert(patient, alert_id)
+
+
+def open_alerts(patient: Patient) -> list[CareAlert]:
+    """Every alert of hers still open (no referral followed it, nobody resolved it), newest
+    first: what her clinician has to deal with."""
+    followed = select(Referral.alert_id).where(
+        Referral.tenant_id == patient.tenant_id, Referral.alert_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            _mine(CareAlert, patient)
+            .where(CareAlert.resolved_at.is_(None), CareAlert.id.not_in(followed))
+            .order_by(CareAlert.raised_at.desc(), CareAlert.id.desc())
+        )
+    )
+
+
+def resolve(alert: CareAlert, by: int) -> None:
+    """Her clinician dealt with it (called her, saw her in the practice)."""
+    alert.resolved_at, alert.resolved_by = datetime.now(UTC), by
 
 
 def find_alert(patient: Patient, alert_id: int) -> CareAlert | None:

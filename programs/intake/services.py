@@ -10,6 +10,8 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import start_phase
 from pelvicoach.programs.enrolment.models import Patient, Phase
+from pelvicoach.programs.followup.models import AlertKind
+from pelvicoach.programs.followup.services import raise_alert
 from pelvicoach.programs.intake import rules
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import Answer, Route
@@ -93,4 +95,11 @@ def complete(patient: Patient, program: Program, intake: Intake, today: date) ->
         patient.delivery_date = date.fromisoformat(str(kept["delivery_date"]))
     start_phase(patient, PHASE_AFTER[outcome.route], now)
     db.session.flush()
+    if outcome.route == Route.SEE_GP:  # her clinician sees it, as a red flag reported later
+        raise_alert(
+            patient,
+            AlertKind.RED_FLAG,
+            list(outcome.scores.red_flags),
+            {"source": "intake", "intake_id": intake.id},
+        )
     return intake

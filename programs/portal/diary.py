@@ -232,7 +232,7 @@ def diary_add(kind: str):
 @bp.post("/diary/entries/<int:entry_id>/delete")
 @require_role(Role.PATIENT)
 def diary_remove(entry_id: int):
-    if not diaries.remove(_mine(), entry_id):
+    if not diaries.remove(_mine(), entry_id, zone()):
         abort(404)
     db.session.commit()
     flash(_("Removed."), "success")

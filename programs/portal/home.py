@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 from flask import redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.auth import home_for
+from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import current_tenant
 from pelvicoach.programs.care.services import who_looked
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
+from pelvicoach.programs.monitoring import adjustments
+from pelvicoach.programs.monitoring.adjustments import Change
+from pelvicoach.programs.monitoring.models import PlanChange
 from pelvicoach.programs.portal import bp
 from pelvicoach.programs.portal.patient import her, today
 
@@ -46,7 +52,35 @@ def home():
             me.check_ins, followup.practice_week_from(me.practice_started_on, today()), me.program
         ),
         opens_on=intakes.opens_on(me.last_intake, date.today()),
+        unread=me.unread_messages,
+        changes=adjustments.unseen(me.patient) if me.unseen_changes else [],
     )
+
+
+CHANGE_TEXTS = {
+    Change.UNLOCK: _l("Your clinician opened the exercise training for you."),
+    Change.LOCK: _l(
+        "Your clinician asks you to do the awareness exercises first. The training waits for now."
+    ),
+    Change.BLADDER_ON: _l("Your clinician switched bladder training on for you."),
+    Change.BLADDER_OFF: _l("Your clinician switched bladder training off."),
+}
+
+
+@bp.app_template_global("plan_change_text")
+def plan_change_text(change: PlanChange) -> str:
+    if change.kind == Change.LEVEL:
+        return _("Your clinician set your training level to %(level)s.", level=change.level)
+    return str(CHANGE_TEXTS[Change(change.kind)])
+
+
+@bp.post("/plan-changes/seen")
+@require_role(Role.PATIENT)
+def plan_changes_seen():
+    """She has read what her clinician changed: it leaves her home page."""
+    adjustments.seen(her().patient)
+    db.session.commit()
+    return redirect(url_for("portal.home"))
 
 
 @bp.get("/my-data/access")

@@ -19,6 +19,7 @@ from pelvicoach.programs.followup.models import Reassessment
 from pelvicoach.programs.followup.services import newest_open_alert
 from pelvicoach.programs.information.models import ModuleRead
 from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.monitoring.models import Message, PlanChange
 from pelvicoach.programs.training.models import TrainingPlan
 
 
@@ -32,6 +33,8 @@ class Standing:
     practice_started_on: date | None
     check_ins: int  # re-assessments done
     open_alert: int | None  # the id of her newest alert no referral followed yet
+    unread_messages: int  # from her clinician, not yet read
+    unseen_changes: int  # changes her clinician made to her plan that she has not seen
 
 
 def standing(tenant_id: int, user_id: int) -> Standing | None:
@@ -69,6 +72,27 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         .scalar_subquery()
     )
     open_alert = newest_open_alert(tenant_id, Patient.id).correlate(Patient).scalar_subquery()
+    unread = (
+        select(func.count(Message.id))
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.patient_id == Patient.id,
+            Message.from_patient.is_(False),
+            Message.read_at.is_(None),
+        )
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    unseen = (
+        select(func.count(PlanChange.id))
+        .where(
+            PlanChange.tenant_id == tenant_id,
+            PlanChange.patient_id == Patient.id,
+            PlanChange.seen_at.is_(None),
+        )
+        .correlate(Patient)
+        .scalar_subquery()
+    )
     row = db.session.execute(
         select(
             Patient,
@@ -82,6 +106,8 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
             TrainingPlan.practice_started_on,
             check_ins,
             open_alert,
+            unread,
+            unseen,
         )
         .select_from(Patient)
         .outerjoin(
@@ -110,6 +136,8 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         started,
         done,
         alert,
+        unread_count,
+        unseen_count,
     ) = row
     header = (version_id, version_tenant, number, digest) if version_id is not None else None
     return Standing(
@@ -121,4 +149,6 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         practice_started_on=started,
         check_ins=done or 0,
         open_alert=alert,
+        unread_messages=unread_count or 0,
+        unseen_changes=unseen_count or 0,
     )

@@ -397,3 +397,126 @@ def test_a_woman_signs_up_with_a_code_on_her_phone_and_consents(
     page.reload()
     expect(page.get_by_role("row", name=re.compile("KRAAM2027"))).to_contain_text("1 / 25")
     assert problems == []
+
+
+def test_a_woman_withdraws_her_consent_and_gives_it_again_on_her_phone(demo, browser):
+    problems: list[str] = []
+    phone = browser.new_context(
+        locale="nl-NL", bypass_csp=True, viewport={"width": 360, "height": 740}
+    ).new_page()
+    phone.goto(f"{demo}/t/horizon/login")
+    phone.get_by_label("E-mailadres").fill("iris@horizon.example")
+    phone.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Inloggen").click()
+    expect(phone.get_by_role("heading", name="De coach is gestopt")).to_be_visible()
+    expect(phone.get_by_role("navigation", name="Je coach")).to_have_count(0)
+    accessible(phone, problems)
+    phone.get_by_role("link", name="Bedacht? Ga verder met de coach").click()
+    expect(phone.get_by_role("heading", name="Mijn toestemming")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_role("button", name="Ik geef toestemming").click()  # the box not ticked
+    expect(phone.get_by_text("Vink dit vakje aan om verder te gaan met de coach.")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_label(re.compile("Ik geef toestemming dat mijn antwoorden")).check()
+    phone.get_by_role("button", name="Ik geef toestemming").click()
+    expect(phone.get_by_text("Welkom terug. De coach gaat verder waar je was.")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Hallo Iris")).to_be_visible()
+    # And from her data page, withdrawn again.
+    phone.goto(f"{demo}/t/horizon/my-data")
+    phone.get_by_role("link", name="Je toestemming: lezen of intrekken").click()
+    phone.get_by_role("button", name="Toestemming intrekken en stoppen").click()
+    expect(phone.get_by_role("heading", name="De coach is gestopt")).to_be_visible()
+    phone.goto(f"{demo}/t/horizon/training")
+    expect(phone.get_by_role("heading", name="De coach is gestopt")).to_be_visible()
+    assert problems == []
+
+
+def test_the_caseload_and_the_enrolments_page_meet_wcag_aa(demo, page: Page, browser):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/horizon/login", "fysio@horizon.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Patiënten"
+    ).click()
+    expect(page.get_by_role("row", name=re.compile("Iris Bos"))).to_contain_text("gestopt")
+    accessible(page, problems)
+    page.get_by_label("Signaal").select_option("any")
+    page.get_by_role("button", name="Tonen").click()
+    expect(page.get_by_role("row", name=re.compile("Iris Bos"))).to_have_count(0)
+    accessible(page, problems)
+    page.goto(f"{demo}/t/horizon/staff/patients/?lang=en&q=lotte")
+    expect(page.get_by_text("1 patient", exact=True)).to_be_visible()
+    accessible(page, problems)
+    admin = browser.new_context(locale="nl-NL", bypass_csp=True).new_page()
+    staff_sign_in(admin, f"{demo}/t/horizon/login", "admin@horizon.example")
+    admin.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Deelnames"
+    ).click()
+    expect(admin.get_by_role("row", name=re.compile("PDEMO"))).to_contain_text(
+        "zij heeft haar toestemming ingetrokken"
+    )
+    accessible(admin, problems)
+    admin.get_by_label("Pseudoniem").fill("PGEENIDEE")
+    admin.get_by_role("button", name="Deze deelname beëindigen").click()
+    expect(admin.get_by_text("Niemand in uw programma heeft dit pseudoniem.")).to_be_visible()
+    accessible(admin, problems)
+    admin.get_by_label("Maanden zonder bezoek").fill("36")
+    admin.get_by_role("button", name="Opslaan").click()
+    expect(admin.get_by_text("Opgeslagen.")).to_be_visible()
+    assert problems == []
+
+
+def test_a_clinician_opens_training_and_writes_and_she_answers_on_her_phone(
+    demo, page: Page, browser
+):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/horizon/login", "fysio@horizon.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Patiënten"
+    ).click()
+    fatima = page.get_by_role("row", name=re.compile("Fatima El Amrani"))
+    expect(fatima).to_contain_text("14 dagen niet actief")
+    accessible(page, problems)
+    fatima.get_by_role("link", name="Fatima El Amrani").click()
+    expect(page.get_by_role("heading", name="Fatima El Amrani")).to_be_visible()
+    accessible(page, problems)
+    page.get_by_label("Wat wilt u wijzigen").select_option("unlock")
+    page.get_by_label(re.compile("Reden, voor het dossier")).fill(
+        "Aanspanning gecontroleerd in de praktijk: voldoende"
+    )
+    page.get_by_label(re.compile("Een korte notitie voor haar")).fill("Goed gedaan, begin maar!")
+    page.get_by_role("button", name="Haar plan wijzigen").click()
+    expect(page.get_by_text("Haar plan is gewijzigd")).to_be_visible()
+    page.get_by_label("Bericht", exact=True).fill("Hoe gaat het met de oefeningen?")
+    page.get_by_role("button", name="Versturen").click()
+    expect(page.get_by_text("Uw bericht is verstuurd.")).to_be_visible()
+    accessible(page, problems)
+
+    phone = browser.new_context(
+        locale="nl-NL", bypass_csp=True, viewport={"width": 360, "height": 740}
+    ).new_page()
+    phone.goto(f"{demo}/t/horizon/login")
+    phone.get_by_label("E-mailadres").fill("fatima@horizon.example")
+    phone.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    phone.get_by_role("button", name="Inloggen").click()
+    expect(
+        phone.get_by_text("Je behandelaar heeft de oefentraining voor je opengezet.")
+    ).to_be_visible()
+    expect(phone.get_by_text("Goed gedaan, begin maar!")).to_be_visible()
+    expect(phone.get_by_text("Je behandelaar heeft je een bericht gestuurd.")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_role("button", name="Oké, gelezen").click()
+    expect(phone.get_by_text("Je behandelaar heeft je plan aangepast")).to_have_count(0)
+    phone.get_by_role("link", name="Lees het").click()
+    expect(phone.get_by_text("Hoe gaat het met de oefeningen?")).to_be_visible()
+    accessible(phone, problems)
+    phone.get_by_label("Bericht", exact=True).fill("Goed, dank je! Ik begin morgen.")
+    phone.get_by_role("button", name="Versturen").click()
+    expect(phone.get_by_text("Verstuurd.", exact=False)).to_be_visible()
+    phone.get_by_role("navigation", name="Je coach").get_by_role("link", name="Oefenen").click()
+    expect(phone.get_by_role("heading", name=re.compile("Niveau 1"))).to_be_visible()
+
+    page.goto(f"{demo}/t/horizon/staff/patients/")
+    expect(page.get_by_role("row", name=re.compile("Fatima El Amrani"))).to_contain_text(
+        "Bericht wacht"
+    )
+    assert problems == []

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.mail import OutgoingMail
 from pelvicoach.programs.care.models import EmergencyAccess
 
 PASSWORD = "correct-horse-battery-staple"
@@ -36,8 +37,10 @@ def test_a_clinician_sees_her_own_caseload_only(client, practice, sign_in_staff)
     assert "noor@example.nl" not in refused.text
 
 
-def test_emergency_access_needs_a_reason_and_is_audited(client, practice, sign_in_staff):
-    _tenant, anouk, _own, other = practice
+def test_emergency_access_needs_a_reason_and_is_audited(client, practice, sign_in_staff, make_user):
+    tenant, anouk, _own, other = practice
+    make_user(tenant, "beheer@linde.nl", "admin")
+    make_user(tenant, "analist@linde.nl", "analyst")
     sign_in_staff("linde", anouk)
     url = f"/t/linde/staff/patients/{other.pseudonym}/emergency-access"
     assert client.post(url, data={"reason": "short"}).status_code == 400
@@ -53,6 +56,14 @@ def test_emergency_access_needs_a_reason_and_is_audited(client, practice, sign_i
     )
     assert event.object_id == other.pseudonym
     assert "eigen fysio afwezig" in event.detail["reason"]
+    # The tenant's admins are told who used it, not for whom nor why.
+    (told,) = database.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.purpose == "emergency_access")
+    ).all()
+    assert told.recipient == "beheer@linde.nl"
+    assert anouk.name in told.body
+    for secret in (other.pseudonym, "noor", "eigen fysio"):
+        assert secret not in told.body + told.subject
 
 
 def test_a_practice_may_open_every_patient_to_every_clinician(client, practice, sign_in_staff):
@@ -105,13 +116,10 @@ def test_her_clinician_switches_bladder_training_on_audited(
     sign_in_staff("linde", anouk)
     page = client.get(f"/t/linde/staff/patients/{own.pseudonym}?lang=en")
     assert "Switch bladder training on" in page.text
-    switched = client.post(
-        f"/t/linde/staff/patients/{own.pseudonym}/bladder-training", data={"on": "yes"}
-    )
+    change = {"change": "bladder_on", "reason": "Aandrang bij controle"}
+    switched = client.post(f"/t/linde/staff/patients/{own.pseudonym}/plan", data=change)
     assert switched.status_code == 302
-    refused = client.post(
-        f"/t/linde/staff/patients/{other.pseudonym}/bladder-training", data={"on": "yes"}
-    )
+    refused = client.post(f"/t/linde/staff/patients/{other.pseudonym}/plan", data=change)
     assert refused.status_code == 403  # not on her caseload
     with tenant_context(tenant.id, database.session):
         plans = {
@@ -119,6 +127,9 @@ def test_her_clinician_switches_bladder_training_on_audited(
         }
     assert plans == {own.id: True}
     event = database.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "patient.bladder_training")
+        select(AuditEvent).where(AuditEvent.action == "patient.plan_changed")
     )
-    assert (event.object_id, event.detail) == (own.pseudonym, {"on": True})
+    assert (event.object_id, event.detail) == (
+        own.pseudonym,
+        {"change": "bladder_on", "level": None},
+    )

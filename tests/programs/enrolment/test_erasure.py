@@ -83,6 +83,8 @@ def test_erasure_leaves_her_in_no_table_and_not_in_redis(
     her = app.test_client()
     her.post(link, data={"password": PASSWORD, "confirm": PASSWORD, **CONSENTS})
     assert "Zwaantje" in her.get("/t/linde/").text
+    # She writes to her clinician, signing with her name.
+    assert her.post("/t/linde/messages", data={"body": f"Groeten, {NAME}"}).status_code == 302
     pseudonym = db.session.scalar(select(Patient.pseudonym))
     assert _rows_naming_her(db)  # the scan finds her before
 

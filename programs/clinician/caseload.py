@@ -1,0 +1,70 @@
+"""The caseload page's search, filter and sort, read from the address (a GET form, so a
+filtered list can be bookmarked and shared with a colleague)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, IntegerField, SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from pelvicoach.programs.enrolment.models import Phase
+from pelvicoach.programs.monitoring.caseload import Alert, Filters, Sort
+
+ALERTS = {
+    Alert.RED_FLAG: _l("Red flag"),
+    Alert.NO_IMPROVEMENT: _l("No improvement"),
+    Alert.INACTIVE: _l("Inactive 14 days"),
+    Alert.CONTROL: _l("Control still unsure"),
+    Alert.DIARY: _l("Diary out of range"),
+    Alert.MESSAGE: _l("Message waiting"),
+}
+PHASES = {
+    Phase.INFORMATION: _l("Information"),
+    Phase.AWARENESS: _l("Awareness"),
+    Phase.INTAKE: _l("Intake"),
+    Phase.TRAINING: _l("Training"),
+    Phase.REFERRED: _l("Referred"),
+}
+SORTS = {
+    Sort.ALERTS: _l("Alerts first"),
+    Sort.NAME: _l("Name"),
+    Sort.LAST_ACTIVE: _l("Longest inactive first"),
+    Sort.ADHERENCE: _l("Fewest sets first"),
+    Sort.SEVERITY: _l("Most severe first"),
+}
+
+
+def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
+class CaseloadForm(Form):
+    q = SearchField(_l("Name or pseudonym"), validators=[Optional(), Length(max=80)])
+    alert = SelectField(
+        _l("Alert"),
+        choices=_choices({"": _l("All patients"), "any": _l("Any alert"), **ALERTS}),
+        default="",
+    )
+    phase = SelectField(_l("Step"), choices=_choices({"": _l("Every step"), **PHASES}), default="")
+    sort = SelectField(_l("Order"), choices=_choices(SORTS), default=Sort.ALERTS.value)
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+
+
+def read(args: MultiDict) -> tuple[CaseloadForm, Filters]:
+    """The form as filled in, and the filters it gives (the defaults where it is wrong)."""
+    form = CaseloadForm(args)
+    if not form.validate():
+        return form, Filters()
+    alert = form.alert.data or ""
+    return form, Filters(
+        search=form.q.data or "",
+        alert=Alert(alert) if alert in set(Alert) else None,
+        any_alert=alert == "any",
+        phase=Phase(form.phase.data) if form.phase.data else None,
+        sort=Sort(form.sort.data),
+        page=form.page.data or 1,
+    )

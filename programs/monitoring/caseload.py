@@ -1,0 +1,271 @@
+"""A clinician's caseload: her patients (or the whole practice's, where the tenant allows it)
+with their last activity, adherence, latest severity and open alerts, sorted, filtered,
+searched and paged in SQL. Every figure is a correlated aggregate in the one query that pages
+the list, so a caseload of 500 costs the same number of statements as one of 10."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+
+from pelvicoach.platform.accounts import User
+from pelvicoach.platform.extensions import as_utc, db
+from pelvicoach.programs.configuration.services import programs_by_version
+from pelvicoach.programs.diary.models import Diary
+from pelvicoach.programs.enrolment.models import Patient, Phase
+from pelvicoach.programs.followup.models import AlertKind, CareAlert, Reassessment, Referral
+from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.intake.rules import Route
+from pelvicoach.programs.monitoring.models import Message
+from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
+from pelvicoach.tenants.models import TenantInfo
+
+PAGE_SIZE = 25
+RECENT = timedelta(days=14)  # adherence is counted over, and inactivity alerted after, this
+CONTROL_WAIT = timedelta(weeks=4)  # awareness work before unsure control becomes an alert
+
+
+class Alert(StrEnum):
+    RED_FLAG = "red_flag"
+    NO_IMPROVEMENT = "no_improvement"
+    INACTIVE = "inactive"
+    CONTROL = "control"
+    DIARY = "diary"
+    MESSAGE = "message"
+
+
+class Sort(StrEnum):
+    ALERTS = "alerts"  # most alerts first, then the longest quiet
+    NAME = "name"
+    LAST_ACTIVE = "last_active"  # the longest quiet first
+    ADHERENCE = "adherence"  # the fewest sets first
+    SEVERITY = "severity"  # the most severe first
+
+
+@dataclass(frozen=True)
+class Filters:
+    search: str = ""
+    alert: Alert | None = None
+    any_alert: bool = False
+    phase: Phase | None = None
+    sort: Sort = Sort.ALERTS
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Row:
+    pseudonym: str
+    name: str | None
+    phase: str
+    stopped: bool
+    last_active: datetime | None
+    done: int  # sets logged in the last 14 days
+    planned: int | None  # sets her plan asked for in them; None outside training
+    isi: int | None
+    previous_isi: int | None
+    alerts: tuple[Alert, ...]
+
+    @property
+    def adherence(self) -> int | None:
+        """Per cent of the planned sets done, at most 100."""
+        if not self.planned:
+            return None
+        return min(100, round(100 * self.done / self.planned))
+
+    @property
+    def trend(self) -> str | None:
+        """ "better", "worse" or "same" against the measurement before (a lower ISI is better)."""
+        if self.isi is None or self.previous_isi is None:
+            return None
+        if self.isi < self.previous_isi:
+            return "better"
+        return "worse" if self.isi > self.previous_isi else "same"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    total: int
+    number: int
+    pages: int
+
+
+def _later(a: Any, b: Any) -> Any:
+    """The later of two moments, either possibly NULL (GREATEST is not in SQLite)."""
+    return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
+
+
+class _Columns:
+    """The correlated aggregates of one caseload query, for one tenant at one moment."""
+
+    def __init__(self, tenant_id: int, now: datetime, today: date) -> None:
+        self.tenant_id = tenant_id
+
+        def mine(model: Any) -> list[Any]:
+            return [model.tenant_id == tenant_id, model.patient_id == Patient.id]
+
+        def newest(column: Any, model: Any, order: Any, *where: Any, offset: int = 0) -> Any:
+            return (
+                select(column)
+                .where(*mine(model), *where)
+                .order_by(order.desc(), model.id.desc())
+                .limit(1)
+                .offset(offset)
+                .correlate(Patient)
+                .scalar_subquery()
+            )
+
+        sessions = mine(ExerciseSession)
+        self.last_session = (
+            select(func.max(ExerciseSession.performed_at))
+            .where(*sessions)
+            .correlate(Patient)
+            .scalar_subquery()
+        )
+        self.done = (
+            select(func.count(ExerciseSession.id))
+            .where(*sessions, ExerciseSession.performed_at >= now - RECENT)
+            .correlate(Patient)
+            .scalar_subquery()
+        )
+        self.last_active = _later(
+            _later(self.last_session, User.last_active_at), Patient.enrolled_at
+        )
+        done_intake = Intake.completed_at.is_not(None)
+        intake_isi = newest(
+            Intake.scores["isi"].as_integer(), Intake, Intake.completed_at, done_intake
+        )
+        latest_isi = newest(Reassessment.isi, Reassessment, Reassessment.completed_at)
+        before_isi = newest(Reassessment.isi, Reassessment, Reassessment.completed_at, offset=1)
+        self.isi = func.coalesce(latest_isi, intake_isi)
+        self.previous_isi = case(
+            (latest_isi.is_not(None), func.coalesce(before_isi, intake_isi)), else_=None
+        )
+        route = newest(Intake.route, Intake, Intake.completed_at, done_intake)
+        routed_at = newest(Intake.completed_at, Intake, Intake.completed_at, done_intake)
+        diary_flags = newest(Diary.out_of_range, Diary, Diary.starts_on, Diary.ends_on <= today)
+        going = Patient.stopped_at.is_(None)
+        self.alerts: dict[Alert, ColumnElement[bool]] = {
+            Alert.RED_FLAG: and_(going, self._open(AlertKind.RED_FLAG)),
+            Alert.NO_IMPROVEMENT: and_(going, self._open(AlertKind.NO_IMPROVEMENT)),
+            Alert.INACTIVE: and_(
+                going, Patient.phase != Phase.REFERRED, self.last_active < now - RECENT
+            ),
+            Alert.CONTROL: and_(
+                going,
+                Patient.phase.not_in((Phase.TRAINING, Phase.REFERRED)),
+                route == Route.AWARENESS,
+                routed_at < now - CONTROL_WAIT,
+            ),
+            Alert.DIARY: and_(going, func.coalesce(diary_flags, "") != ""),
+            Alert.MESSAGE: exists().where(
+                *mine(Message), Message.from_patient.is_(True), Message.read_at.is_(None)
+            ),
+        }
+        self.alert_count = sum(
+            (case((flag, 1), else_=0) for flag in self.alerts.values()), start=literal(0)
+        )
+
+    def _open(self, kind: AlertKind) -> ColumnElement[bool]:
+        """An alert of this kind that no referral followed and no clinician resolved."""
+        followed = exists().where(
+            Referral.tenant_id == self.tenant_id, Referral.alert_id == CareAlert.id
+        )
+        return exists().where(
+            CareAlert.tenant_id == self.tenant_id,
+            CareAlert.patient_id == Patient.id,
+            CareAlert.kind == kind,
+            CareAlert.resolved_at.is_(None),
+            ~followed,
+        )
+
+
+def _order(columns: _Columns, sort: Sort) -> list[Any]:
+    by = {
+        Sort.ALERTS: [columns.alert_count.desc(), columns.last_active.asc()],
+        Sort.NAME: [User.name.is_(None), User.name.asc()],
+        Sort.LAST_ACTIVE: [columns.last_active.asc()],
+        Sort.ADHERENCE: [columns.done.asc()],
+        Sort.SEVERITY: [columns.isi.is_(None), columns.isi.desc()],
+    }[sort]
+    return [*by, Patient.id]
+
+
+def caseload(
+    tenant: TenantInfo, clinician: User, filters: Filters, now: datetime, today: date
+) -> Page:
+    """One page of her caseload: two statements (the page, its count), and one more the first
+    time a program version is met."""
+    columns = _Columns(tenant.id, now, today)
+    where = [Patient.tenant_id == tenant.id, Patient.erased_at.is_(None)]
+    if not tenant.clinicians_see_all_patients:
+        where.append(Patient.clinician_id == clinician.id)
+    if filters.search.strip():
+        text = filters.search.strip()
+        where.append(
+            or_(
+                User.name.icontains(text, autoescape=True),
+                Patient.pseudonym.icontains(text, autoescape=True),
+            )
+        )
+    if filters.phase is not None:
+        where.append(Patient.phase == filters.phase)
+    if filters.alert is not None:
+        where.append(columns.alerts[filters.alert])
+    elif filters.any_alert:
+        where.append(columns.alert_count > 0)
+    base = select(Patient.id).outerjoin(User, User.id == Patient.user_id).where(*where)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(1, filters.page), pages)
+    found = db.session.execute(
+        select(
+            Patient.pseudonym,
+            User.name,
+            Patient.phase,
+            Patient.stopped_at,
+            Patient.program_version_id,
+            TrainingPlan.level,
+            TrainingPlan.practice_started_on,
+            columns.last_active.label("last_active"),
+            columns.done.label("done"),
+            columns.isi.label("isi"),
+            columns.previous_isi.label("previous_isi"),
+            *(flag.label(f"alert_{alert}") for alert, flag in columns.alerts.items()),
+        )
+        .outerjoin(User, User.id == Patient.user_id)
+        .outerjoin(
+            TrainingPlan,
+            and_(TrainingPlan.tenant_id == tenant.id, TrainingPlan.patient_id == Patient.id),
+        )
+        .where(*where)
+        .order_by(*_order(columns, filters.sort))
+        .limit(PAGE_SIZE)
+        .offset((number - 1) * PAGE_SIZE)
+    ).all()
+    programs = programs_by_version(tenant.id, {row.program_version_id for row in found})
+    rows = []
+    for row in found:
+        planned = None
+        if row.phase == Phase.TRAINING and row.practice_started_on is not None:
+            days = min(RECENT.days, (today - row.practice_started_on).days + 1)
+            planned = programs[row.program_version_id].sets_per_day(row.level or 1) * days
+        rows.append(
+            Row(
+                pseudonym=row.pseudonym,
+                name=row.name,
+                phase=str(row.phase),
+                stopped=row.stopped_at is not None,
+                last_active=as_utc(row.last_active) if row.last_active else None,
+                done=row.done or 0,
+                planned=planned,
+                isi=row.isi,
+                previous_isi=row.previous_isi,
+                alerts=tuple(a for a in columns.alerts if row._mapping[f"alert_{a}"]),
+            )
+        )
+    return Page(rows, total, number, pages)
