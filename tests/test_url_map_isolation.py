@@ -30,12 +30,14 @@ from pelvicoach.programs.diary.models import DiaryEntry, EntryKind
 from pelvicoach.programs.enrolment import codes
 from pelvicoach.programs.enrolment.bulk import services as bulk
 from pelvicoach.programs.followup import services as followup
+from pelvicoach.programs.monitoring import messages, record
 from pelvicoach.tenants.branding import clean_image
 from pelvicoach.tenants.care_providers import ProviderKind, add_provider
 from pelvicoach.tenants.models import AssetKind
-from pelvicoach.tenants.services import add_domain, store_image
+from pelvicoach.tenants.services import add_domain, get_by_slug, store_image
 from pelvicoach.tenants.staff import services as staff
 
+PASSWORD = "correct-horse-battery-staple"
 ROLES = ("admin", "enrolment", "clinician", "analyst", "patient")
 # Shared, tenant-free files; and signing out, which would end the very sessions under test.
 SKIP_ENDPOINTS = {
@@ -109,6 +111,15 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
         entry_id = database.session.scalar(select(DiaryEntry.id))
         referral = followup.confirm_referral(patient, None, ProviderKind.GP, None)
         alert = followup.report_red_flags(patient, ["bulge"])
+        messages.post(
+            patient,
+            clinician,
+            "Geheime Patiënt: hoe gaat het?",
+            from_patient=False,
+            site_name=tenant.name,
+            link=lambda to_patient: "https://lindeboom.example/",
+        )
+        record.add_note(patient, clinician.id, "Gesprek met geheime patiënt")
         code = codes.create_code(
             tenant.id,
             label="Lindeboom folder",
@@ -276,3 +287,34 @@ def test_tenant_as_site_does_not_accept_tenant_bs_sessions_or_keys(
         "isolation", f"{attempts} requests with tenant B's sessions and key at A's site"
     )
     assert attempts > 50
+
+
+@pytest.mark.parametrize("role", ["admin", "analyst"])
+def test_admins_and_analysts_see_no_patient_of_their_own_tenant(
+    app, tenant_a, make_user, role, record_property
+):
+    """Every page of A's site, fetched by A's own admin or analyst: none names or shows a
+    patient, not even by pseudonym."""
+    values, _secrets = tenant_a
+    tenant = get_by_slug("linde")
+    user = make_user(tenant, f"{role}-walk@lindeboom.nl", role)
+    client = app.test_client()
+    client.post("/t/linde/login", data={"email": user.email, "password": PASSWORD})
+    signed_in = client.post(
+        "/t/linde/login/verify", data={"code": pyotp.TOTP(user.totp_secret).now()}
+    )
+    assert signed_in.status_code == 302
+    identities = [values["pseudonym"].lower(), "geheime.patient", "geheime patiënt"]
+    pages = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP_ENDPOINTS or "GET" not in rule.methods:
+            continue
+        path = _fill(rule, values)
+        if path is None:
+            continue
+        response = contextvars.Context().run(client.get, f"/t/linde{path}")
+        pages += 1
+        body = response.get_data().decode("utf-8", errors="replace").lower()
+        assert not [who for who in identities if who in body], (role, path, response.status_code)
+    record_property("isolation", f"{pages} pages of its own site walked by A's {role}")
+    assert pages > 50

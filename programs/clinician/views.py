@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,14 +17,18 @@ from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.care import services
 from pelvicoach.programs.clinician import bp
 from pelvicoach.programs.clinician import caseload as caseload_form
-from pelvicoach.programs.clinician.forms import CHANGES, PlanForm
+from pelvicoach.programs.clinician.forms import CHANGES, LetterForm, NoteForm, PlanForm
 from pelvicoach.programs.configuration.services import version_for
+from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.enrolment.services import get_patient
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.monitoring import adjustments, messages
 from pelvicoach.programs.monitoring import caseload as monitoring
+from pelvicoach.programs.monitoring import record as monitoring_record
+from pelvicoach.programs.monitoring.record import Record
+from pelvicoach.programs.portal.intake import answer_summary
 from pelvicoach.programs.portal.messages import MessageForm
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import TrainingPlan
@@ -77,19 +81,42 @@ def patient(pseudonym: str):
     return record_page(record, plan)
 
 
+def summary_context(gathered: Record, plan: TrainingPlan | None, today: date) -> dict:
+    """What the summary partial she shares with her GP reads (portal/_my_summary_body.html)."""
+    return {
+        "intake": gathered.intake,
+        "done": gathered.check_ins,
+        "plan": plan,
+        "week": followup.practice_week(plan, today),
+        "diary": gathered.diary,
+        "summary": gathered.diary_summary,
+        "days": diaries.days_of(gathered.diary) if gathered.diary else [],
+    }
+
+
 def record_page(
     record: Patient,
     plan: TrainingPlan | None,
     *,
     message_form: MessageForm | None = None,
     plan_form: PlanForm | None = None,
+    note_form: NoteForm | None = None,
+    letter_form: LetterForm | None = None,
     status: int = 200,
 ):
+    program = version_for(record)
+    today = datetime.now(ZoneInfo(require_tenant().time_zone)).date()
+    gathered = monitoring_record.gather(record, ZoneInfo(require_tenant().time_zone), today)
     return render_template(
         "clinician/patient.html",
         patient=record,
-        plan=plan,
-        levels=version_for(record).levels,
+        program=program,
+        levels=program.levels,
+        record=gathered,
+        answers=answer_summary(program, record.cohort, gathered.intake) if gathered.intake else [],
+        note_form=note_form or NoteForm(formdata=None),
+        letter_form=letter_form or LetterForm(formdata=None),
+        **summary_context(gathered, plan, today),
         stop_reasons=lifecycle.REASONS,
         open_alerts=followup.open_alerts(record),
         alert_kinds=caseload_form.ALERTS,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -46,13 +47,16 @@ class RetentionForm(FlaskForm):
 
 def _page(end: EndForm, retention: RetentionForm, status: int = 200):
     tenant = require_tenant()
+    officer = current_user.has_role(Role.ENROLMENT)
     if retention.months.data is None and not retention.errors:
         retention.months.data = tenant.retention_months
     return render_template(
         "desk/enrolments.html",
         end=end,
         retention=retention,
-        stopped=lifecycle.stopped(tenant.id),
+        # Officers work with names and pseudonyms; an admin sees no one, only the counts.
+        stopped=lifecycle.stopped(tenant.id) if officer else [],
+        counts={} if officer else lifecycle.stopped_counts(tenant.id),
         reasons=lifecycle.REASONS,
     ), status
 
@@ -88,7 +92,7 @@ def end_enrolment():
                     detail={"reason": reason.value},
                 )
                 db.session.commit()
-                flash(_("The enrolment of %(pseudonym)s has ended.", pseudonym=patient.pseudonym))
+                flash(_("The enrolment has ended."), "success")
                 return redirect(url_for("desk.enrolments"))
     return _page(form, RetentionForm(formdata=None), 422)
 

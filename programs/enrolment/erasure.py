@@ -15,7 +15,7 @@ from pelvicoach.programs.enrolment.bulk.models import RefusedRow
 from pelvicoach.programs.enrolment.codes import CodeSignup
 from pelvicoach.programs.enrolment.models import Consent, Patient, PatientInvitation
 from pelvicoach.programs.intake.models import Intake
-from pelvicoach.programs.monitoring.models import Message, PlanChange
+from pelvicoach.programs.monitoring.models import ClinicianNote, Message, PlanChange
 from pelvicoach.programs.reminders.models import ReminderPlan
 
 
@@ -55,7 +55,7 @@ def erase(patient: Patient) -> None:
             ReminderPlan.tenant_id == tenant_id, ReminderPlan.patient_id == patient.id
         )
     )
-    for written in (Message, PlanChange):  # free text, hers and her clinician's, may name her
+    for written in (Message, PlanChange, ClinicianNote):  # free text that may name her
         db.session.execute(
             delete(written).where(written.tenant_id == tenant_id, written.patient_id == patient.id)
         )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.mail import queue_mail
@@ -54,6 +54,21 @@ def stopped(tenant_id: int, limit: int = 100) -> list[Patient]:
             .limit(limit)
         )
     )
+
+
+def stopped_counts(tenant_id: int) -> dict[StopReason, int]:
+    """How many women the coach has stopped for, by reason: what an admin, who sees no one,
+    may know."""
+    rows = db.session.execute(
+        select(Patient.stop_reason, func.count())
+        .where(
+            Patient.tenant_id == tenant_id,
+            Patient.stopped_at.is_not(None),
+            Patient.erased_at.is_(None),
+        )
+        .group_by(Patient.stop_reason)
+    )
+    return {StopReason(reason): count for reason, count in rows}
 
 
 def consents(patient: Patient) -> list[Consent]:

@@ -6,8 +6,9 @@ import random
 import secrets
 import string
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pelvicoach.platform.accounts import Role, User, UserRole, create_user, find_user
@@ -26,6 +27,11 @@ class EnrolmentError(ValueError):
 def new_pseudonym(rng: random.Random = _system_random) -> str:
     """Nine characters without look-alikes (O/0, I/1): readable aloud, not derived from her."""
     return "P" + "".join(rng.choices(PSEUDONYM_ALPHABET, k=8))
+
+
+def rows_of(model: Any, patient: Patient) -> Select:
+    """A select of `model`'s rows that belong to her."""
+    return select(model).where(model.tenant_id == patient.tenant_id, model.patient_id == patient.id)
 
 
 def get_patient(tenant_id: int, pseudonym: str) -> Patient | None:

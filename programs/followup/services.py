@@ -13,6 +13,7 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import start_phase
 from pelvicoach.programs.enrolment.models import Patient, Phase
+from pelvicoach.programs.enrolment.services import rows_of
 from pelvicoach.programs.followup import rules
 from pelvicoach.programs.followup.models import AlertKind, CareAlert, Reassessment, Referral
 from pelvicoach.programs.intake.models import Intake
@@ -30,13 +31,9 @@ def practice_week_from(started_on: date | None, today: date) -> int | None:
     return None if started_on is None else (today - started_on).days // 7
 
 
-def _mine(model: Any, patient: Patient) -> Any:
-    return select(model).where(model.tenant_id == patient.tenant_id, model.patient_id == patient.id)
-
-
 def history(patient: Patient) -> list[Reassessment]:
     return list(
-        db.session.scalars(_mine(Reassessment, patient).order_by(Reassessment.completed_at))
+        db.session.scalars(rows_of(Reassessment, patient).order_by(Reassessment.completed_at))
     )
 
 
@@ -174,7 +171,7 @@ def open_alerts(patient: Patient) -> list[CareAlert]:
     )
     return list(
         db.session.scalars(
-            _mine(CareAlert, patient)
+            rows_of(CareAlert, patient)
             .where(CareAlert.resolved_at.is_(None), CareAlert.id.not_in(followed))
             .order_by(CareAlert.raised_at.desc(), CareAlert.id.desc())
         )
@@ -187,7 +184,7 @@ def resolve(alert: CareAlert, by: int) -> None:
 
 
 def find_alert(patient: Patient, alert_id: int) -> CareAlert | None:
-    return db.session.scalar(_mine(CareAlert, patient).where(CareAlert.id == alert_id))
+    return db.session.scalar(rows_of(CareAlert, patient).where(CareAlert.id == alert_id))
 
 
 class ProviderError(ValueError):
@@ -223,11 +220,11 @@ def confirm_referral(
 
 
 def referrals(patient: Patient) -> list[Referral]:
-    return list(db.session.scalars(_mine(Referral, patient).order_by(Referral.confirmed_at)))
+    return list(db.session.scalars(rows_of(Referral, patient).order_by(Referral.confirmed_at)))
 
 
 def find_referral(patient: Patient, referral_id: int) -> Referral | None:
-    return db.session.scalar(_mine(Referral, patient).where(Referral.id == referral_id))
+    return db.session.scalar(rows_of(Referral, patient).where(Referral.id == referral_id))
 
 
 def answer_attended(referral: Referral, attended: bool) -> None:

@@ -57,3 +57,26 @@ class PlanChange(TenantScoped, db.Model):
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClinicianNote(TenantScoped, db.Model):
+    """A note on her record by a clinician: read by the staff who may open her record, never by
+    admins or analysts; hers to see in her data (AVG/GDPR article 15)."""
+
+    __tablename__ = "clinician_notes"
+    __table_args__ = (
+        Index(
+            "ix_clinician_notes_tenant_id_patient_id_written_at",
+            "tenant_id",
+            "patient_id",
+            "written_at",
+        ),
+    )
+
+    id: Mapped[BigId]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    author: Mapped[User | None] = relationship(lazy="joined")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
+from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.intake import rules
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
@@ -126,7 +127,14 @@ def _answer_text(question: dict[str, Any], value: Any) -> str:
 
 
 def _summary(intake: Intake) -> list[tuple[dict[str, Any], str]]:
-    return [(q, _answer_text(q, intake.answers.get(q["key"]))) for q in _asked(intake)]
+    me = her()
+    return answer_summary(me.program, me.patient.cohort, intake)
+
+
+def answer_summary(program: Program, cohort: str, intake: Intake) -> list[tuple[dict, str]]:
+    """Each question she was asked, with her answer in words (in the reader's language)."""
+    asked = rules.questions(program, cohort, intake.answers)
+    return [(q, _answer_text(q, intake.answers.get(q["key"]))) for q in asked]
 
 
 @bp.route("/intake/check", methods=["GET", "POST"])

@@ -1,0 +1,117 @@
+"""A patient's record for her clinician: her intake answers with the rule that fired, the
+summary, sets per week, the session log, referrals and notes; notes kept by her clinicians only,
+audited, erased with her."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from intake_answers import postpartum
+from sqlalchemy import select
+
+from pelvicoach.platform.audit import AuditEvent
+from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.configuration.services import publish, version_for
+from pelvicoach.programs.enrolment import erasure
+from pelvicoach.programs.enrolment.models import Patient
+from pelvicoach.programs.followup import services as followup
+from pelvicoach.programs.intake import services as intakes
+from pelvicoach.programs.monitoring.models import ClinicianNote
+from pelvicoach.programs.training.models import ExerciseSession
+from pelvicoach.tenants.care_providers import ProviderKind
+
+
+def test_her_record_shows_her_history_and_keeps_notes(
+    client, make_tenant, make_user, make_patient, sign_in_staff, db
+):
+    linde = make_tenant("linde")
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    anna = make_patient(linde, "anna@example.nl", phase="awareness", clinician=fysio)
+    now = datetime.now(UTC)
+    with tenant_context(linde.id, db.session):
+        publish(linde.id, {})
+        her = db.session.get(Patient, anna.id)
+        program = version_for(her)
+        for key, value in postpartum(12, leak_when=["urge"], leak_most="urge").items():
+            intakes.answer(her, program, key, value, date.today())
+        intakes.complete(her, program, intakes.draft(her), date.today())
+        for days_ago in (0, 0, 1, 8):
+            moment = now - timedelta(days=days_ago)
+            db.session.add(
+                ExerciseSession(
+                    tenant_id=linde.id,
+                    patient_id=anna.id,
+                    client_id=str(uuid.uuid4()),
+                    performed_at=moment,
+                    day=moment.date(),
+                    level=2,
+                    completion="partly",
+                    effort="too_hard",
+                    leaked=True,
+                    received_at=moment,
+                )
+            )
+        followup.confirm_referral(her, None, ProviderKind.PELVIC_PHYSIO, None)
+        db.session.commit()
+    sign_in_staff("linde", fysio)
+    page = client.get(f"/t/linde/staff/patients/{anna.pseudonym}?lang=en")
+    assert page.status_code == 200
+    assert "Outcome: training (rule: training_bladder)." in page.text
+    assert "When was your baby born?" in page.text  # her answers, question by question
+    assert page.text.count("too hard") == 4  # the session log
+    assert "Pelvic physiotherapist" in page.text
+    assert "her own choice" in page.text
+    assert "No sets logged yet." not in page.text
+
+    notes = f"/t/linde/staff/patients/{anna.pseudonym}/notes"
+    assert client.post(notes, data={"text": "  "}).status_code == 422
+    assert client.post(notes, data={"text": "x" * 4001}).status_code == 422
+    kept = client.post(notes, data={"text": "Telefonisch gesproken: gaat goed, blijft oefenen."})
+    assert kept.headers["Location"].endswith(f"/{anna.pseudonym}#notes")
+    assert "Telefonisch gesproken" in client.get(f"/t/linde/staff/patients/{anna.pseudonym}").text
+    with tenant_context(linde.id, db.session):
+        assert "patient.note_added" in db.session.scalars(select(AuditEvent.action)).all()
+        erasure.erase(db.session.get(Patient, anna.id))
+        db.session.commit()
+        assert db.session.scalar(select(ClinicianNote)) is None  # free text: erased with her
+
+
+def test_only_her_clinicians_keep_notes_on_her_record(
+    client, make_tenant, make_user, make_patient, sign_in_staff, db
+):
+    linde = make_tenant("linde")
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    anna = make_patient(linde, "anna@example.nl", clinician=fysio)
+    sign_in_staff("linde", make_user(linde, "collega@linde.nl", "clinician"))
+    refused = client.post(
+        f"/t/linde/staff/patients/{anna.pseudonym}/notes", data={"text": "Niet mijn patiënt"}
+    )
+    assert refused.status_code == 403
+    with tenant_context(linde.id, db.session):
+        assert db.session.scalar(select(ClinicianNote)) is None
+
+
+def test_a_letter_for_her_gp_only_with_her_consent(
+    client, make_tenant, make_user, make_patient, sign_in_staff, db
+):
+    linde = make_tenant("linde")
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    anna = make_patient(linde, "anna@example.nl", phase="training", clinician=fysio)
+    sign_in_staff("linde", fysio)
+    letter = f"/t/linde/staff/patients/{anna.pseudonym}/letter.pdf"
+    refused = client.post(letter + "?lang=en", data={"gp": "Huisarts Centrum"})
+    assert refused.status_code == 422
+    assert "Ask her first: the letter needs her consent." in refused.text
+    made = client.post(
+        letter, data={"gp": "Huisarts Centrum", "findings": "Goede aanspanning.", "consent": "y"}
+    )
+    assert made.status_code == 200
+    assert made.mimetype == "application/pdf"
+    assert made.data.startswith(b"%PDF-")
+    assert made.headers["Content-Disposition"].endswith(f'brief-huisarts-{anna.pseudonym}.pdf"')
+    with tenant_context(linde.id, db.session):
+        events = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "patient.gp_letter")
+        ).all()
+    assert events == [{"consent": True}]
