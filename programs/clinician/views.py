@@ -24,10 +24,12 @@ from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.enrolment.services import get_patient
 from pelvicoach.programs.followup import services as followup
+from pelvicoach.programs.followup.chart import chart
 from pelvicoach.programs.monitoring import adjustments, messages
 from pelvicoach.programs.monitoring import caseload as monitoring
 from pelvicoach.programs.monitoring import record as monitoring_record
 from pelvicoach.programs.monitoring.record import Record
+from pelvicoach.programs.portal.followup import ISI_MAX
 from pelvicoach.programs.portal.intake import answer_summary
 from pelvicoach.programs.portal.messages import MessageForm
 from pelvicoach.programs.training import services as training
@@ -83,7 +85,12 @@ def patient(pseudonym: str):
 
 def summary_context(gathered: Record, plan: TrainingPlan | None, today: date) -> dict:
     """What the summary partial she shares with her GP reads (portal/_my_summary_body.html)."""
+    values = [(_("start"), followup.baseline(gathered.intake).isi)] + [
+        (_("week %(n)s", n=item.practice_week), item.isi) for item in gathered.check_ins
+    ]
     return {
+        "staff_view": True,
+        "graph": chart(values, ISI_MAX) if gathered.check_ins else None,
         "intake": gathered.intake,
         "done": gathered.check_ins,
         "plan": plan,

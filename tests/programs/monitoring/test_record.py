@@ -16,6 +16,7 @@ from pelvicoach.programs.configuration.services import publish, version_for
 from pelvicoach.programs.enrolment import erasure
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.followup import services as followup
+from pelvicoach.programs.followup.models import Reassessment
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.monitoring.models import ClinicianNote
 from pelvicoach.programs.training.models import ExerciseSession
@@ -53,6 +54,17 @@ def test_her_record_shows_her_history_and_keeps_notes(
                 )
             )
         followup.confirm_referral(her, None, ProviderKind.PELVIC_PHYSIO, None)
+        db.session.add(
+            Reassessment(
+                tenant_id=linde.id,
+                patient_id=anna.id,
+                practice_week=4,
+                answers={},
+                isi=3,
+                pgi_i=2,
+                completed_at=now,
+            )
+        )
         db.session.commit()
     sign_in_staff("linde", fysio)
     page = client.get(f"/t/linde/staff/patients/{anna.pseudonym}?lang=en")
@@ -63,6 +75,9 @@ def test_her_record_shows_her_history_and_keeps_notes(
     assert "Pelvic physiotherapist" in page.text
     assert "her own choice" in page.text
     assert "No sets logged yet." not in page.text
+    assert "How much she leaks over time (ISI, 0-12)" in page.text  # worded for her clinician
+    assert "How much you leak" not in page.text
+    assert "<td>week 4</td><td>3</td>" in page.text
 
     notes = f"/t/linde/staff/patients/{anna.pseudonym}/notes"
     assert client.post(notes, data={"text": "  "}).status_code == 422
