@@ -14,6 +14,8 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def violations(page: Page) -> list[str]:
     if not AXE.exists():
         unavailable("axe-core not installed (npm ci in tests/browser)")
+    # A click's navigation can commit (the URL changes) before the new document has a head.
+    page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",

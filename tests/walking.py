@@ -37,7 +37,9 @@ def answer_intake(page: Page, base: str, answers: dict, problems: list[str]) -> 
         else:
             for chosen in value if isinstance(value, list) else [value]:
                 page.locator(f'input[name=answer][value="{chosen}"]').check()
+        before = page.url
         page.get_by_role("button", name="Volgende").click()
+        page.wait_for_url(lambda url, before=before: url != before)
     expect(page).to_have_url(re.compile(r"/intake/check$"))
     accessible(page, problems)
     page.get_by_role("button", name="Verstuur mijn antwoorden").click()
