@@ -4,9 +4,6 @@ access), and each is audited."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,7 +24,7 @@ from pelvicoach.programs.monitoring import adjustments, messages
 from pelvicoach.programs.monitoring import record as monitoring_record
 from pelvicoach.programs.monitoring.adjustments import Change
 from pelvicoach.programs.portal.messages import MessageForm
-from pelvicoach.programs.portal.patient import pdf_download
+from pelvicoach.programs.portal.patient import pdf_download, today, zone
 from pelvicoach.programs.training import services as training
 from pelvicoach.tenants.staff import services as staff
 
@@ -161,10 +158,7 @@ def gp_letter(pseudonym: str):
     form = LetterForm()
     if not form.validate_on_submit():
         return record_page(record, plan, letter_form=form, status=422)
-    tenant = require_tenant()
-    zone = ZoneInfo(tenant.time_zone)
-    today = datetime.now(zone).date()
-    gathered = monitoring_record.gather(record, zone, today)
+    gathered = monitoring_record.gather(record, zone(), today())
     profile = staff.profile_of(current_user)
     html = render_template(
         "clinician/letter_pdf.html",
@@ -174,8 +168,8 @@ def gp_letter(pseudonym: str):
         findings=(form.findings.data or "").strip(),
         clinician=current_user,
         profile=profile,
-        today=today,
-        **summary_context(gathered, plan, today),
+        today=today(),
+        **summary_context(gathered, plan),
     )
     audit.record(
         "patient.gp_letter",

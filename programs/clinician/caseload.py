@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, IntegerField, SearchField, SelectField
+from wtforms import BooleanField, Form, IntegerField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -51,6 +51,7 @@ class CaseloadForm(Form):
     )
     phase = SelectField(_l("Step"), choices=_choices({"": _l("Every step"), **PHASES}), default="")
     sort = SelectField(_l("Order"), choices=_choices(SORTS), default=Sort.ALERTS.value)
+    mine = BooleanField(_l("Only my patients"))
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
 
 
@@ -65,6 +66,7 @@ def read(args: MultiDict) -> tuple[CaseloadForm, Filters]:
         alert=Alert(alert) if alert in set(Alert) else None,
         any_alert=alert == "any",
         phase=Phase(form.phase.data) if form.phase.data else None,
+        mine=form.mine.data,
         sort=Sort(form.sort.data),
         page=form.page.data or 1,
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,17 +21,18 @@ from pelvicoach.programs.clinician.forms import CHANGES, LetterForm, NoteForm, P
 from pelvicoach.programs.configuration.services import version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.enrolment import lifecycle
-from pelvicoach.programs.enrolment.models import Patient
+from pelvicoach.programs.enrolment.models import Patient, Phase
 from pelvicoach.programs.enrolment.services import get_patient
 from pelvicoach.programs.followup import services as followup
-from pelvicoach.programs.followup.chart import chart
+from pelvicoach.programs.followup.chart import bars
 from pelvicoach.programs.monitoring import adjustments, messages
 from pelvicoach.programs.monitoring import caseload as monitoring
 from pelvicoach.programs.monitoring import record as monitoring_record
 from pelvicoach.programs.monitoring.record import Record
-from pelvicoach.programs.portal.followup import ISI_MAX
+from pelvicoach.programs.portal.followup import severity_graph
 from pelvicoach.programs.portal.intake import answer_summary
 from pelvicoach.programs.portal.messages import MessageForm
+from pelvicoach.programs.portal.patient import today, zone
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import TrainingPlan
 
@@ -42,9 +43,7 @@ def caseload():
     tenant = require_tenant()
     form, filters = caseload_form.read(request.args)
     now = datetime.now(UTC)
-    found = monitoring.caseload(
-        tenant, current_user, filters, now, now.astimezone(ZoneInfo(tenant.time_zone)).date()
-    )
+    found = monitoring.caseload(tenant, current_user, filters, now, now.astimezone(zone()).date())
     audit.record(
         "patients.list",
         object_type="patient",
@@ -83,18 +82,19 @@ def patient(pseudonym: str):
     return record_page(record, plan)
 
 
-def summary_context(gathered: Record, plan: TrainingPlan | None, today: date) -> dict:
+def summary_context(gathered: Record, plan: TrainingPlan | None) -> dict:
     """What the summary partial she shares with her GP reads (portal/_my_summary_body.html)."""
-    values = [(_("start"), followup.baseline(gathered.intake).isi)] + [
-        (_("week %(n)s", n=item.practice_week), item.isi) for item in gathered.check_ins
-    ]
     return {
         "staff_view": True,
-        "graph": chart(values, ISI_MAX) if gathered.check_ins else None,
+        "graph": (
+            severity_graph(gathered.intake, gathered.check_ins, staff=True)
+            if gathered.check_ins
+            else None
+        ),
         "intake": gathered.intake,
         "done": gathered.check_ins,
         "plan": plan,
-        "week": followup.practice_week(plan, today),
+        "week": followup.practice_week(plan, today()),
         "diary": gathered.diary,
         "summary": gathered.diary_summary,
         "days": diaries.days_of(gathered.diary) if gathered.diary else [],
@@ -112,8 +112,11 @@ def record_page(
     status: int = 200,
 ):
     program = version_for(record)
-    today = datetime.now(ZoneInfo(require_tenant().time_zone)).date()
-    gathered = monitoring_record.gather(record, ZoneInfo(require_tenant().time_zone), today)
+    gathered = monitoring_record.gather(record, zone(), today())
+    # The plan's sets a week, where she is in exercise therapy: the line the bars reach for.
+    target = (
+        program.sets_per_day(plan.level) * 7 if plan and record.phase == Phase.TRAINING else None
+    )
     return render_template(
         "clinician/patient.html",
         patient=record,
@@ -123,7 +126,12 @@ def record_page(
         answers=answer_summary(program, record.cohort, gathered.intake) if gathered.intake else [],
         note_form=note_form or NoteForm(formdata=None),
         letter_form=letter_form or LetterForm(formdata=None),
-        **summary_context(gathered, plan, today),
+        **summary_context(gathered, plan),
+        weeks_graph=bars(
+            [(format_date(week.starts_on, "d MMM"), week.sets) for week in gathered.weeks],
+            target,
+            every=3,
+        ),
         stop_reasons=lifecycle.REASONS,
         open_alerts=followup.open_alerts(record),
         alert_kinds=caseload_form.ALERTS,

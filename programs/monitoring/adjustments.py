@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import start_phase
 from pelvicoach.programs.enrolment.models import Patient, Phase
+from pelvicoach.programs.enrolment.services import rows_of
 from pelvicoach.programs.monitoring.models import PlanChange
 from pelvicoach.programs.training import services as training
 
@@ -83,16 +84,22 @@ def adjust(
 def history(patient: Patient) -> list[PlanChange]:
     return list(
         db.session.scalars(
-            select(PlanChange)
-            .where(PlanChange.tenant_id == patient.tenant_id, PlanChange.patient_id == patient.id)
-            .order_by(PlanChange.changed_at.desc(), PlanChange.id.desc())
+            rows_of(PlanChange, patient).order_by(
+                PlanChange.changed_at.desc(), PlanChange.id.desc()
+            )
         )
     )
 
 
 def unseen(patient: Patient) -> list[PlanChange]:
     """What she has not seen yet, oldest first."""
-    return [change for change in reversed(history(patient)) if change.seen_at is None]
+    return list(
+        db.session.scalars(
+            rows_of(PlanChange, patient)
+            .where(PlanChange.seen_at.is_(None))
+            .order_by(PlanChange.changed_at, PlanChange.id)
+        )
+    )
 
 
 def seen(patient: Patient) -> None:

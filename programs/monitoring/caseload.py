@@ -52,6 +52,7 @@ class Filters:
     alert: Alert | None = None
     any_alert: bool = False
     phase: Phase | None = None
+    mine: bool = False  # her own patients only, where the practice opens all to her
     sort: Sort = Sort.ALERTS
     page: int = 1
 
@@ -145,8 +146,13 @@ class _Columns:
         self.previous_isi = case(
             (latest_isi.is_not(None), func.coalesce(before_isi, intake_isi)), else_=None
         )
-        route = newest(Intake.route, Intake, Intake.completed_at, done_intake)
-        routed_at = newest(Intake.completed_at, Intake, Intake.completed_at, done_intake)
+        # Her newest intake sent her to awareness work, and that was four weeks ago or more.
+        awareness_long = newest(
+            and_(Intake.route == Route.AWARENESS, Intake.completed_at < now - CONTROL_WAIT),
+            Intake,
+            Intake.completed_at,
+            done_intake,
+        )
         diary_flags = newest(Diary.out_of_range, Diary, Diary.starts_on, Diary.ends_on <= today)
         going = Patient.stopped_at.is_(None)
         self.alerts: dict[Alert, ColumnElement[bool]] = {
@@ -158,8 +164,7 @@ class _Columns:
             Alert.CONTROL: and_(
                 going,
                 Patient.phase.not_in((Phase.TRAINING, Phase.REFERRED)),
-                route == Route.AWARENESS,
-                routed_at < now - CONTROL_WAIT,
+                awareness_long.is_(True),
             ),
             Alert.DIARY: and_(going, func.coalesce(diary_flags, "") != ""),
             Alert.MESSAGE: exists().where(
@@ -202,7 +207,7 @@ def caseload(
     time a program version is met."""
     columns = _Columns(tenant.id, now, today)
     where = [Patient.tenant_id == tenant.id, Patient.erased_at.is_(None)]
-    if not tenant.clinicians_see_all_patients:
+    if filters.mine or not tenant.clinicians_see_all_patients:
         where.append(Patient.clinician_id == clinician.id)
     if filters.search.strip():
         text = filters.search.strip()

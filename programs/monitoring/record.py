@@ -48,10 +48,6 @@ class Record:
     diary_summary: Summary | None
     notes: list[ClinicianNote]  # newest first
 
-    @property
-    def most_sets(self) -> int:
-        return max((week.sets for week in self.weeks), default=0)
-
 
 def gather(patient: Patient, zone: ZoneInfo, today: date) -> Record:
     intake = db.session.scalar(

@@ -15,9 +15,10 @@ from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.enrolment.models import Phase
 from pelvicoach.programs.followup import rules
 from pelvicoach.programs.followup import services as followup
-from pelvicoach.programs.followup.chart import chart
-from pelvicoach.programs.followup.models import CareAlert
+from pelvicoach.programs.followup.chart import Chart, chart
+from pelvicoach.programs.followup.models import CareAlert, Reassessment
 from pelvicoach.programs.intake import rules as intake_rules
+from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import AnswerError
 from pelvicoach.programs.portal import bp
 from pelvicoach.programs.portal.intake import problem_text
@@ -90,14 +91,33 @@ def _tell_her(alert: CareAlert) -> None:
     )
 
 
-def severity_chart():
-    me = her()
-    done = followup.history(me.patient)
-    start = followup.baseline(me.last_intake)
-    values = [(_("start"), start.isi)] + [
+@bp.app_template_global("pgi_i_label")
+def pgi_i_label(score: int) -> str:
+    """The PGI-I's own wording for a score, as her clinician and GP know it."""
+    return {
+        1: _("very much better"),
+        2: _("much better"),
+        3: _("a little better"),
+        4: _("no change"),
+        5: _("a little worse"),
+        6: _("much worse"),
+        7: _("very much worse"),
+    }.get(score, str(score))
+
+
+def severity_graph(intake: Intake, done: list[Reassessment], *, staff: bool = False) -> Chart:
+    """Her ISI from the intake through each check-in; for staff with the PGI-I under each."""
+    values = [(_("start"), followup.baseline(intake).isi)] + [
         (_("week %(n)s", n=item.practice_week), item.isi) for item in done
     ]
-    return chart(values, ISI_MAX), done
+    notes = [""] + [f"PGI-I {item.pgi_i}" for item in done] if staff else None
+    return chart(values, ISI_MAX, notes)
+
+
+def severity_chart() -> tuple[Chart, list[Reassessment]]:
+    me = her()
+    done = followup.history(me.patient)
+    return severity_graph(me.last_intake, done), done
 
 
 @bp.get("/check-in/result")

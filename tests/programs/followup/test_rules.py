@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import build, default_program
 from pelvicoach.programs.followup import rules
-from pelvicoach.programs.followup.chart import chart
+from pelvicoach.programs.followup.chart import bars, chart
 from pelvicoach.programs.followup.rules import Severity, eight_week_rule
 from pelvicoach.programs.intake.rules import AnswerError, Problem
 
@@ -189,3 +190,24 @@ def test_the_chart_puts_lower_scores_lower_and_keeps_time_order():
     assert ys[0] < ys[1] == ys[2] < ys[3]  # SVG y grows downwards: 0 is lowest
     assert ys[3] == drawn.bottom_y
     assert drawn.path.count(",") == 4
+
+
+def test_check_ins_carry_a_second_line_and_the_chart_grows_to_hold_it():
+    plain = chart([("start", 6), ("week 4", 4)], 12)
+    noted = chart([("start", 6), ("week 4", 4)], 12, ["", "PGI-I 2"])
+    assert [p.note for p in noted.points] == ["", "PGI-I 2"]
+    assert noted.height > plain.height
+    assert [p.y for p in noted.points] == [p.y for p in plain.points]
+
+
+def test_bars_grow_with_the_count_and_the_plan_line_sits_at_its_number():
+    drawn = bars([("1 jun", 0), ("8 jun", 7), ("15 jun", 14), ("22 jun", 21)], 14, every=2)
+    heights = [bar.height for bar in drawn.bars]
+    assert heights[0] == 0
+    assert heights == sorted(heights)
+    assert heights[3] == pytest.approx(3 * heights[1])
+    assert drawn.target_y == drawn.bars[2].y  # 14 sets: the plan line at the third bar's top
+    assert [bar.label for bar in drawn.bars] == ["1 jun", "", "15 jun", ""]
+    assert drawn.ticks[-1][0] >= 21  # the axis reaches the highest bar
+    xs = [bar.x for bar in drawn.bars]
+    assert all(a + drawn.bars[0].width < b for a, b in itertools.pairwise(xs))

@@ -302,6 +302,7 @@ def test_her_patients_search_filter_sort_and_pages(
     assert "Vrouw 24" in first.text
     assert "Vrouw 25" not in first.text
     assert theirs.pseudonym not in first.text  # a colleague's patient
+    assert "Only my patients" not in first.text  # nothing to narrow: she sees hers alone
     second = client.get(PAGE + "?lang=en&sort=name&page=2")
     assert "Vrouw 25" in second.text
     assert "Vrouw 00" not in second.text
@@ -320,7 +321,10 @@ def test_her_patients_search_filter_sort_and_pages(
     # The practice opens every patient to every clinician: the colleague's shows too.
     db.session.get(Tenant, linde.id).clinicians_see_all_patients = True
     db.session.commit()
-    assert "29 patients" in client.get(PAGE + "?lang=en").text
+    everyone = client.get(PAGE + "?lang=en")
+    assert "29 patients" in everyone.text
+    assert "Only my patients" in everyone.text
+    assert "28 patients" in client.get(PAGE + "?lang=en&mine=y").text  # hers alone again
     _change(theirs, erased_at=NOW, user_id=None)  # an erased woman is nobody's patient
     assert "28 patients" in client.get(PAGE + "?lang=en").text
 

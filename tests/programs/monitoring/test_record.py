@@ -19,6 +19,7 @@ from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.followup.models import Reassessment
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.monitoring.models import ClinicianNote
+from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import ExerciseSession
 from pelvicoach.tenants.care_providers import ProviderKind
 
@@ -77,7 +78,11 @@ def test_her_record_shows_her_history_and_keeps_notes(
     assert "No sets logged yet." not in page.text
     assert "How much she leaks over time (ISI, 0-12)" in page.text  # worded for her clinician
     assert "How much you leak" not in page.text
-    assert "<td>week 4</td><td>3</td>" in page.text
+    assert "<td>week 4</td><td>3</td><td>2 (much better)</td>" in page.text  # with her PGI-I
+    assert ">PGI-I 2</text>" in page.text  # under the check-in on the chart
+    assert page.text.count('class="pc-chart-bar"') == 12  # a bar a week
+    assert "no plan to compare with" in page.text  # in awareness work: no plan line
+    assert "pc-chart-target" not in page.text
 
     notes = f"/t/linde/staff/patients/{anna.pseudonym}/notes"
     assert client.post(notes, data={"text": "  "}).status_code == 422
@@ -90,6 +95,24 @@ def test_her_record_shows_her_history_and_keeps_notes(
         erasure.erase(db.session.get(Patient, anna.id))
         db.session.commit()
         assert db.session.scalar(select(ClinicianNote)) is None  # free text: erased with her
+
+
+def test_her_weeks_drawn_against_her_plan_in_exercise_therapy(
+    client, make_tenant, make_user, make_patient, sign_in_staff, db
+):
+    linde = make_tenant("linde")
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    anna = make_patient(linde, "anna@example.nl", phase="training", clinician=fysio)
+    with tenant_context(linde.id, db.session):
+        publish(linde.id, {})
+        her = db.session.get(Patient, anna.id)
+        per_week = version_for(her).sets_per_day(training.plan_for(her).level) * 7
+        db.session.commit()
+    sign_in_staff("linde", fysio)
+    page = client.get(f"/t/linde/staff/patients/{anna.pseudonym}?lang=en").text
+    assert f"The dashed line is her plan: {per_week} sets a week." in page
+    assert 'class="pc-chart-target"' in page
+    assert "No check-ins yet." in page
 
 
 def test_only_her_clinicians_keep_notes_on_her_record(
