@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from pelvicoach.programs.configuration.services import version_for
+from pelvicoach.programs.enrolment.models import Patient
+from pelvicoach.programs.intake import services as intakes
+from pelvicoach.programs.intake.models import Intake
+
 CLEAR = {"control_feel": "clearly", "control_relax": "yes", "control_hold": "yes"}
 STRESS = {
     "leaked": "yes",
@@ -26,3 +31,12 @@ def postpartum(weeks: int, today: date | None = None, **changes) -> dict:
         **CLEAR,
         **changes,
     }
+
+
+def complete_intake(her: Patient, answers: dict) -> Intake:
+    """Her intake answered question by question and completed today, in the caller's tenant
+    context (the outcome's rules run as on her screens)."""
+    program = version_for(her)
+    for key, value in answers.items():
+        intakes.answer(her, program, key, value, date.today())
+    return intakes.complete(her, program, intakes.draft(her), date.today())

@@ -446,6 +446,18 @@ def test_the_caseload_and_the_enrolments_page_meet_wcag_aa(demo, page: Page, bro
     page.goto(f"{demo}/t/horizon/staff/patients/?lang=en&q=lotte")
     expect(page.get_by_text("1 patient", exact=True)).to_be_visible()
     accessible(page, problems)
+    # Her record grown full: both charts with their tables, the session log, the forms.
+    page.get_by_role("link", name="Lotte de Boer").click()
+    expect(page.get_by_role("img", name=re.compile("PGI-I"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("per week"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"The dashed line is her plan: \d+ sets a week"))
+    ).to_be_visible()
+    accessible(page, problems)
+    page.set_viewport_size({"width": 360, "height": 740})
+    accessible(page, problems)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing runs off
+    page.set_viewport_size({"width": 1280, "height": 800})
     admin = browser.new_context(locale="nl-NL", bypass_csp=True).new_page()
     staff_sign_in(admin, f"{demo}/t/horizon/login", "admin@horizon.example")
     admin.get_by_role("navigation", name="Menu medewerkers").get_by_role(

@@ -10,20 +10,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from intake_answers import postpartum
+from intake_answers import complete_intake, postpartum
 from sqlalchemy import insert, select, update
+from training_history import a_set
 
 from pelvicoach.platform.accounts import User, UserRole
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
-from pelvicoach.programs.configuration.services import publish, version_for
+from pelvicoach.programs.configuration.services import publish
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import EntryKind
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.followup.models import AlertKind, Reassessment
-from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
 from pelvicoach.tenants.care_providers import ProviderKind
@@ -85,30 +85,13 @@ def _sets(patient: Patient, count: int, *, days_ago: int = 0, level: int = 1) ->
     with tenant_context(patient.tenant_id, database.session):
         for n in range(count):
             moment = NOW - timedelta(days=days_ago, minutes=n)
-            database.session.add(
-                ExerciseSession(
-                    tenant_id=patient.tenant_id,
-                    patient_id=patient.id,
-                    client_id=str(uuid.uuid4()),
-                    performed_at=moment,
-                    day=moment.date(),
-                    level=level,
-                    completion="fully",
-                    effort="right",
-                    leaked=False,
-                    received_at=moment,
-                )
-            )
+            database.session.add(a_set(patient.tenant_id, patient.id, moment, level))
         database.session.commit()
 
 
 def _intake(patient: Patient, answers: dict, *, weeks_ago: int = 0) -> Intake:
     with tenant_context(patient.tenant_id, database.session):
-        her = database.session.get(Patient, patient.id)
-        program = version_for(her)
-        for key, value in answers.items():
-            intakes.answer(her, program, key, value, date.today())
-        done = intakes.complete(her, program, intakes.draft(her), date.today())
+        done = complete_intake(database.session.get(Patient, patient.id), answers)
         done.completed_at = NOW - timedelta(weeks=weeks_ago)
         database.session.commit()
         return done

@@ -4,11 +4,11 @@ audited, erased with her."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-from intake_answers import postpartum
+from intake_answers import complete_intake, postpartum
 from sqlalchemy import select
+from training_history import add_sets
 
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.tenancy import tenant_context
@@ -17,10 +17,8 @@ from pelvicoach.programs.enrolment import erasure
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.followup.models import Reassessment
-from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.monitoring.models import ClinicianNote
 from pelvicoach.programs.training import services as training
-from pelvicoach.programs.training.models import ExerciseSession
 from pelvicoach.tenants.care_providers import ProviderKind
 
 
@@ -34,26 +32,17 @@ def test_her_record_shows_her_history_and_keeps_notes(
     with tenant_context(linde.id, db.session):
         publish(linde.id, {})
         her = db.session.get(Patient, anna.id)
-        program = version_for(her)
-        for key, value in postpartum(12, leak_when=["urge"], leak_most="urge").items():
-            intakes.answer(her, program, key, value, date.today())
-        intakes.complete(her, program, intakes.draft(her), date.today())
-        for days_ago in (0, 0, 1, 8):
-            moment = now - timedelta(days=days_ago)
-            db.session.add(
-                ExerciseSession(
-                    tenant_id=linde.id,
-                    patient_id=anna.id,
-                    client_id=str(uuid.uuid4()),
-                    performed_at=moment,
-                    day=moment.date(),
-                    level=2,
-                    completion="partly",
-                    effort="too_hard",
-                    leaked=True,
-                    received_at=moment,
-                )
-            )
+        complete_intake(her, postpartum(12, leak_when=["urge"], leak_most="urge"))
+        add_sets(
+            linde.id,
+            anna.id,
+            [0, 0, 1, 8],
+            2,
+            1,
+            completion="partly",
+            effort="too_hard",
+            leaked=True,
+        )
         followup.confirm_referral(her, None, ProviderKind.PELVIC_PHYSIO, None)
         db.session.add(
             Reassessment(

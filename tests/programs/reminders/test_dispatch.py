@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import select
+from training_history import a_set
 
 from pelvicoach.platform import outbox
 from pelvicoach.platform.extensions import db as database
@@ -17,7 +18,6 @@ from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import StopReason
 from pelvicoach.programs.reminders import services as reminders
 from pelvicoach.programs.reminders.models import ReminderPlan, ReminderSend
-from pelvicoach.programs.training.models import ExerciseSession
 
 ZONE = "Europe/Amsterdam"
 HEALTH_WORDS = (
@@ -140,20 +140,7 @@ def test_nudges_after_7_and_21_quiet_days_then_silence(mail_app, women, platform
     tenant, made = women
     with tenant_context(tenant.id, database.session):
         last = datetime(2026, 11, 1, 9, tzinfo=UTC)
-        database.session.add(
-            ExerciseSession(
-                tenant_id=tenant.id,
-                patient_id=made["anna"].id,
-                client_id="c-1",
-                performed_at=last,
-                day=last.date(),
-                level=1,
-                completion="fully",
-                effort="right",
-                leaked=False,
-                received_at=last,
-            )
-        )
+        database.session.add(a_set(tenant.id, made["anna"].id, last))
         database.session.commit()
 
     def nudge_at(moment: datetime) -> int:
@@ -173,21 +160,6 @@ def test_nudges_after_7_and_21_quiet_days_then_silence(mail_app, women, platform
     assert slots == ["nudge7:2026-11-01", "nudge21:2026-11-01"]
 
 
-def _session(tenant, patient, day: datetime) -> ExerciseSession:
-    return ExerciseSession(
-        tenant_id=tenant.id,
-        patient_id=patient.id,
-        client_id=f"c-{patient.id}",
-        performed_at=day,
-        day=day.date(),
-        level=1,
-        completion="fully",
-        effort="right",
-        leaked=False,
-        received_at=day,
-    )
-
-
 def test_no_reminders_nudges_or_calendar_once_the_coach_stopped_for_her(
     mail_app, women, platform_twin, run_jobs
 ):
@@ -197,7 +169,9 @@ def test_no_reminders_nudges_or_calendar_once_the_coach_stopped_for_her(
         _plan(tenant, made[name], after=evening)
     with tenant_context(tenant.id, database.session):
         for name in ("anna", "bea", "cor"):
-            database.session.add(_session(tenant, made[name], datetime(2026, 1, 1, 9, tzinfo=UTC)))
+            database.session.add(
+                a_set(tenant.id, made[name].id, datetime(2026, 1, 1, 9, tzinfo=UTC))
+            )
         lifecycle.withdraw_consent(database.session.merge(made["bea"]))
         lifecycle.end(
             database.session.merge(made["cor"]),
