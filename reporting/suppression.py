@@ -1,0 +1,207 @@
+"""Small-cell suppression: which counts may be published so that no group under k women shows,
+and no hidden count can be worked out from the published ones.
+
+A report is a set of counts tied by additive lines (a total is the sum of its parts: a row and
+its row total, a filter value and the "all" setting beside it, a month and its year). Three
+steps, repeated until nothing changes:
+
+1. primary: every count below k is hidden (zero too: "nobody" is a statement about a group);
+2. line rule: a line with exactly one hidden count would give it away by subtraction, and one
+   whose hidden counts add up to zero would show they are all zero; in both a second count is
+   hidden, the smallest published part (the total only where no part is left);
+3. audit: counts hidden across several lines can still be pinned down by combining them (two
+   cycles of hidden cells joined by one cell, or the bounds that counts are never negative).
+   For every group of hidden counts linked through lines, a linear program finds the least and
+   the most each could be given everything published; where those meet, one more count in its
+   lines is hidden.
+
+Filter settings are lines too: the report under cohort "postpartum", under "menopause" and under
+"all" are parts and total, so comparing two settings reveals nothing the line rule did not
+protect (the hypercube method of statistical offices, with an exact audit behind it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy.optimize import linprog
+
+DEFAULT_K = 10
+MINIMUM_K = 5
+
+
+class Lines:
+    """Additive relations between the cells of a flat vector of counts: each line is an array
+    of cell indices whose last entry is the total of the others."""
+
+    def __init__(self, lines: Iterable[Sequence[int]] = ()) -> None:
+        self.lines: list[np.ndarray] = [np.asarray(line, dtype=np.int64) for line in lines]
+
+    def add(self, line: Sequence[int]) -> None:
+        self.lines.append(np.asarray(line, dtype=np.int64))
+
+    def extend(self, other: Lines, offset: int = 0) -> None:
+        self.lines.extend(line + offset for line in other.lines)
+
+    def by_length(self) -> dict[int, np.ndarray]:
+        """The lines grouped by length, as 2-d arrays, for vectorized passes."""
+        groups: dict[int, list[np.ndarray]] = {}
+        for line in self.lines:
+            groups.setdefault(len(line), []).append(line)
+        return {length: np.vstack(rows) for length, rows in groups.items()}
+
+
+def protect(values: np.ndarray, lines: Lines, k: int = DEFAULT_K) -> np.ndarray:
+    """A mask of the counts that may be published (True) for the flat vector `values`."""
+    values = np.asarray(values, dtype=np.int64)
+    published = values >= k
+    groups = lines.by_length()
+    free: set[int] = set()  # hidden counts shown to have room: hiding more only adds room
+    while True:
+        while _line_rule(values, published, groups):
+            pass
+        if not _audit(values, published, lines, free):
+            return published
+
+
+def _line_rule(values: np.ndarray, published: np.ndarray, groups: dict[int, np.ndarray]) -> bool:
+    """One pass of the line rule over every line; True where it hid something."""
+    changed = False
+    for length, index in groups.items():
+        shown = published[index]
+        hidden = length - shown.sum(axis=1)
+        hidden_sum = np.where(shown, 0, values[index]).sum(axis=1)
+        exposed = (hidden == 1) | ((hidden >= 1) & (hidden_sum == 0) & shown[:, -1])
+        if not exposed.any():
+            continue
+        # The cheapest second count: the smallest published part; the total as a last resort.
+        cost = np.where(shown, values[index].astype(float), np.inf)
+        cost[:, -1] = np.where(shown[:, -1], np.finfo(float).max, np.inf)
+        choice = cost[exposed].argmin(axis=1)
+        cells = index[exposed, choice]
+        possible = np.isfinite(cost[exposed, choice])
+        if possible.any():
+            published[cells[possible]] = False
+            changed = True
+    return changed
+
+
+def _audit(values: np.ndarray, published: np.ndarray, lines: Lines, free: set[int]) -> bool:
+    """Hide one more count beside every hidden count that combined lines pin down; True where
+    it hid something."""
+    touching = [line for line in lines.lines if not published[line].all()]
+    changed = False
+    for component in _components(published, touching):
+        for pinned in _pinned(values, published, component, free):
+            around = [line for line in component if pinned in line]
+            partners = [c for line in around for c in line[:-1] if published[c]] or [
+                line[-1] for line in around if published[line[-1]]
+            ]
+            if partners:  # else every count in its lines is hidden already
+                published[min(partners, key=lambda c: (values[c], c))] = False
+                changed = True
+    return changed
+
+
+def _components(published: np.ndarray, lines: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """The lines grouped so that lines sharing a hidden count are together."""
+    parent: dict[int, int] = {}
+
+    def find(cell: int) -> int:
+        while parent.setdefault(cell, cell) != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for line in lines:
+        hidden = [int(cell) for cell in line if not published[cell]]
+        for cell in hidden[1:]:
+            parent[find(cell)] = find(hidden[0])
+    grouped: dict[int, list[np.ndarray]] = {}
+    for line in lines:
+        first = next(int(cell) for cell in line if not published[cell])
+        grouped.setdefault(find(first), []).append(line)
+    return list(grouped.values())
+
+
+def _pinned(
+    values: np.ndarray, published: np.ndarray, component: list[np.ndarray], free: set[int]
+) -> list[int]:
+    """The hidden counts of this group whose least and most possible values meet."""
+    hidden = sorted({int(cell) for line in component for cell in line if not published[cell]})
+    position = {cell: n for n, cell in enumerate(hidden)}
+    equations = np.zeros((len(component), len(hidden)))
+    known = np.zeros(len(component))
+    for row, line in enumerate(component):
+        for cell in line[:-1]:
+            if published[cell]:
+                known[row] -= values[cell]
+            else:
+                equations[row, position[int(cell)]] += 1
+        total = int(line[-1])
+        if published[total]:
+            known[row] += values[total]
+        else:
+            equations[row, position[total]] -= 1
+    truth = values[hidden].astype(float)
+    unsure = [cell for cell in hidden if cell not in free]
+    # A few corners of what is possible settle most counts at once: any count that differs
+    # there from its true value has room.
+    rng = np.random.default_rng(len(hidden))
+    objectives = [np.ones(len(hidden)), -np.ones(len(hidden))]
+    objectives += [rng.standard_normal(len(hidden)) for _ in range(4)]
+    for objective in objectives:
+        if not unsure:
+            break
+        corner = _solve(objective, equations, known)
+        if corner is None:
+            continue
+        moved = {
+            cell for cell in unsure if abs(corner[position[cell]] - truth[position[cell]]) > 0.5
+        }
+        free |= moved
+        unsure = [cell for cell in unsure if cell not in moved]
+    pinned = []
+    for cell in unsure:
+        objective = np.zeros(len(hidden))
+        for sign in (-1, 1):  # the largest first: most have room upwards
+            objective[position[cell]] = sign
+            corner = _solve(objective, equations, known)
+            if corner is None or abs(corner[position[cell]] - truth[position[cell]]) > 0.5:
+                free.add(cell)
+                break
+        else:
+            pinned.append(cell)
+    return pinned
+
+
+def _solve(objective: np.ndarray, equations: np.ndarray, known: np.ndarray) -> np.ndarray | None:
+    """A corner of {x >= 0 : equations x = known} minimizing the objective; None where the
+    objective has no bound (the count could be any size)."""
+    result = linprog(objective, A_eq=equations, b_eq=known, bounds=(0, None), method="highs")
+    return result.x if result.status == 0 else None
+
+
+def cube_lines(shape: Sequence[int], margins: Sequence[Sequence[Sequence[int]] | None]) -> Lines:
+    """The lines of an n-dimensional table stored flat (C order). `margins[axis]` lists that
+    axis's lines as index groups along it, the total last (a plain category axis with its
+    total: `[[0, 1, ..., n-1, n]]`); None for an axis whose entries are separate tables."""
+    lines = Lines()
+    grid = np.indices(shape).reshape(len(shape), -1).T
+    for axis, groups in enumerate(margins):
+        if not groups:
+            continue
+        others = [n for n in range(len(shape)) if n != axis]
+        heads = np.unique(grid[:, others], axis=0) if others else np.zeros((1, 0), dtype=int)
+        for group in groups:
+            for head in heads:
+                coordinates = np.zeros((len(group), len(shape)), dtype=np.int64)
+                coordinates[:, others] = head
+                coordinates[:, axis] = group
+                lines.add(np.ravel_multi_index(coordinates.T, shape))
+    return lines
+
+
+def partition(size: int) -> list[list[int]]:
+    """The one line of an axis of `size` categories followed by their total."""
+    return [list(range(size + 1))]
