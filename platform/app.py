@@ -40,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     if config:
         app.config.from_mapping(config)
 
-    from pelvicoach import programs, tenants
+    from pelvicoach import programs, reporting, tenants
 
     logs.init_app(app)  # first: every later hook may reject a request, and that gets logged too
     inputs.init_app(app)  # next: no later hook (CSRF, rate limits, tenancy) meets bad input
@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     api.init_app(app)
     tenants.init_app(app)
     programs.init_app(app)
+    reporting.init_app(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

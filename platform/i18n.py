@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 
 from pelvicoach.platform.config import LOCALES
 from pelvicoach.platform.extensions import babel
@@ -45,3 +45,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         LOCALES=LOCALES, LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale
     )
+    # Numbers written as the reader's language writes them (1.234 and 12 % in Dutch).
+    app.jinja_env.filters.update(format_decimal=format_decimal, format_percent=format_percent)

@@ -93,14 +93,35 @@ def _audit(values: np.ndarray, published: np.ndarray, lines: Lines, free: set[in
     changed = False
     for component in _components(published, touching):
         for pinned in _pinned(values, published, component, free):
-            around = [line for line in component if pinned in line]
-            partners = [c for line in around for c in line[:-1] if published[c]] or [
-                line[-1] for line in around if published[line[-1]]
-            ]
-            if partners:  # else every count in its lines is hidden already
-                published[min(partners, key=lambda c: (values[c], c))] = False
+            partner = _nearest_partner(values, published, component, pinned)
+            if partner is not None:
+                published[partner] = False
                 changed = True
     return changed
+
+
+def _nearest_partner(
+    values: np.ndarray, published: np.ndarray, component: list[np.ndarray], pinned: int
+) -> int | None:
+    """The count to hide beside a pinned one: the smallest published part of its own lines, or,
+    where those are all hidden, of the lines next to them (linked by hidden counts), and so on
+    outwards; a total only where no part is left."""
+    reached, frontier, seen = {pinned}, {pinned}, set()
+    while frontier:
+        around = [
+            n for n, line in enumerate(component) if n not in seen and frontier & set(line.tolist())
+        ]
+        if not around:
+            return None
+        seen.update(around)
+        lines = [component[n] for n in around]
+        parts = [int(c) for line in lines for c in line[:-1] if published[c]]
+        totals = [int(line[-1]) for line in lines if published[line[-1]]]
+        if parts or totals:
+            return min(parts or totals, key=lambda c: (values[c], c))
+        frontier = {int(c) for line in lines for c in line if not published[c]} - reached
+        reached |= frontier
+    return None
 
 
 def _components(published: np.ndarray, lines: list[np.ndarray]) -> list[list[np.ndarray]]:

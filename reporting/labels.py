@@ -1,0 +1,64 @@
+"""What the report calls its categories, in the staff's words."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from pelvicoach.reporting.population import Stage
+from pelvicoach.reporting.report import NOT_YET, Dim
+
+DIMS = {
+    Dim.PERIOD: _l("Year of enrolment"),
+    Dim.COHORT: _l("Group"),
+    Dim.AGE: _l("Age at enrolment"),
+    Dim.VERSION: _l("Program version"),
+}
+STAGES = {
+    Stage.INVITED: _l("Invited or enrolled"),
+    Stage.REGISTERED: _l("Created an account"),
+    Stage.CONSENTED: _l("Consented to the use of health data"),
+    Stage.INTAKE: _l("Finished the intake"),
+    Stage.TRAINING: _l("Exercise therapy opened"),
+}
+VALUES = {
+    "cohort": {"postpartum": _l("after giving birth"), "menopause": _l("menopause")},
+    "type": {
+        "stress": _l("stress incontinence"),
+        "urge": _l("urge incontinence"),
+        "mixed": _l("mixed incontinence"),
+        "other": _l("other leakage"),
+        "none": _l("no leakage"),
+    },
+    "severity": {
+        "none": _l("no leakage"),
+        "slight": _l("slight (ISI 1-2)"),
+        "moderate": _l("moderate (ISI 3-6)"),
+        "severe": _l("severe (ISI 8-9)"),
+        "very_severe": _l("very severe (ISI 12)"),
+    },
+    "control": {
+        "sufficient": _l("sufficient"),
+        "unsure": _l("unsure"),
+        "insufficient": _l("insufficient"),
+    },
+    "red_flag": {"yes": _l("one or more red flags"), "no": _l("no red flags")},
+    "route": {
+        "see_gp": _l("to her GP (red flag)"),
+        "physio": _l("to a pelvic physiotherapist"),
+        "wait": _l("waiting: too soon after the birth"),
+        "awareness": _l("awareness work first"),
+        "training": _l("exercise therapy"),
+    },
+    "active": {
+        1: _l("practised that week"),
+        0: _l("did not practise"),
+        NOT_YET: _l("week not over yet"),
+    },
+}
+TITLES = {
+    "type": _l("Type of leakage"),
+    "severity": _l("Severity"),
+    "control": _l("Control of the pelvic floor"),
+    "red_flag": _l("Red flags"),
+    "route": _l("Where the intake sent her"),
+}

@@ -1,0 +1,15 @@
+"""The report of the tenant in hand: its women counted in SQL, then suppressed as one system."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pelvicoach.platform.tenancy import TenantLike
+from pelvicoach.reporting import population
+from pelvicoach.reporting.report import Published, publishable
+from pelvicoach.reporting.suppression import DEFAULT_K
+
+
+def published(tenant: TenantLike, now: datetime | None = None) -> Published:
+    women = population.women(tenant.id, tenant.time_zone, now or datetime.now(UTC))
+    return publishable(women, DEFAULT_K)

@@ -1,0 +1,70 @@
+"""The report page for a tenant's admins and analysts: counts of women, never a woman."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SelectField
+from wtforms.validators import Optional
+
+from pelvicoach.platform import audit
+from pelvicoach.platform.access import require_role
+from pelvicoach.platform.accounts import Role
+from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import require_tenant
+from pelvicoach.reporting import bp, labels, services
+from pelvicoach.reporting.population import ACTIVE_WEEKS
+from pelvicoach.reporting.report import EVERYONE, Dim, Report, Setting
+
+
+class FilterForm(Form):
+    show = SelectField(_l("Women"), validators=[Optional()], default="")
+
+
+def _value_label(dim: Dim, value: str) -> str:
+    if dim is Dim.COHORT:
+        return str(labels.VALUES["cohort"][value])
+    if dim is Dim.VERSION:
+        return _("version %(n)s", n=value)
+    return value
+
+
+def _form(args: MultiDict, options: dict[Dim, list[str]]) -> tuple[FilterForm, Setting]:
+    """One filter at a time (see report.py): the choice is a single select."""
+    form = FilterForm(args)
+    choices: dict[str, list[tuple[str, str]]] = {"": [("", _("All women"))]}
+    for dim, values in options.items():
+        choices[str(labels.DIMS[dim])] = [(f"{dim}:{v}", _value_label(dim, v)) for v in values]
+    form.show.choices = choices
+    if not form.validate() or not form.show.data:
+        return form, EVERYONE
+    dim, _sep, value = form.show.data.partition(":")
+    return form, Setting(Dim(dim), value)
+
+
+@bp.get("/")
+@require_role(Role.ADMIN, Role.ANALYST)
+def report():
+    tenant = require_tenant()
+    shown = services.published(tenant)
+    form, setting = _form(request.args, shown.options)
+    result: Report = shown.report(setting)
+    audit.record(
+        "report.view",
+        object_type="report",
+        detail={"filter": form.show.data or "all"},
+    )
+    db.session.commit()
+    return render_template(
+        "reporting/report.html",
+        form=form,
+        report=result,
+        labels=labels,
+        weeks=ACTIVE_WEEKS,
+        month_label=lambda month: format_date(date.fromisoformat(f"{month}-01"), "MMM yyyy"),
+    ), (400 if form.errors else 200)
