@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import tomllib
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from faker import Faker
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from pelvicoach.platform.accounts import Role, create_user, find_user
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import tenant_context
-from pelvicoach.programs.configuration.services import publish, version_for
+from pelvicoach.programs.configuration.services import current_version, publish, version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.diary.models import DrinkKind, EntryKind, LeakActivity, LeakAmount
 from pelvicoach.programs.enrolment import codes, lifecycle
@@ -28,6 +30,7 @@ from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.monitoring.models import Message
+from pelvicoach.programs.seed import add_women
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import Completion, Effort
 from pelvicoach.tenants.branding import clean_image
@@ -71,6 +74,8 @@ DEMO_TENANTS = [
             ("marieke", "Marieke Vos", Phase.INFORMATION, None),
             ("iris", "Iris Bos", Phase.AWARENESS, 12),  # withdrew her consent: coach stopped
         ],
+        # Synthetic members on nobody's caseload, so the report has groups large enough to show.
+        "anonymous_women": 240,
     },
     {
         "slug": "delinde",
@@ -181,6 +186,20 @@ def seed_demo() -> list[Tenant]:
             for provider in _demo_data("care-providers.toml")[spec["slug"]]:
                 add_provider(tenant.id, **provider)
             _seed_people(tenant, spec)
+            if spec.get("anonymous_women"):
+                fake = Faker("nl_NL")
+                fake.seed_instance(2026)
+                version = current_version(tenant.id)
+                add_women(
+                    tenant,
+                    spec["anonymous_women"],
+                    [None],
+                    random.Random(2026),
+                    fake,
+                    datetime.now(UTC),
+                    None,
+                    version_id=version.id if version else None,
+                )
             codes.create_code(
                 tenant.id,
                 label="Demo",

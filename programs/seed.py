@@ -22,6 +22,7 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
 from pelvicoach.programs.enrolment.services import new_pseudonym
+from pelvicoach.programs.seed_history import Woman, histories
 from pelvicoach.tenants.models import Tenant, TenantKind
 
 PHASE_WEIGHTS = {
@@ -79,7 +80,7 @@ def seed(
         db.session.flush()
         with tenant_context(tenant.id, db.session):
             clinician_ids = _seed_staff(tenant, patients, fake, staff_hash)
-            _seed_patients(tenant, patients, clinician_ids, rng, fake, now, patient_hash)
+            add_women(tenant, patients, clinician_ids, rng, fake, now, patient_hash)
             db.session.commit()
         created.append(tenant)
         if progress is not None:
@@ -114,15 +115,18 @@ def _seed_staff(tenant: Tenant, patients: int, fake: Faker, password_hash: str |
     return clinician_ids
 
 
-def _seed_patients(
+def add_women(
     tenant: Tenant,
     count: int,
-    clinician_ids: list[int],
+    clinician_ids: list[int | None],
     rng: random.Random,
     fake: Faker,
     now: datetime,
     password_hash: str | None,
+    version_id: int | None = None,
 ) -> None:
+    """`count` women with accounts, each on one of `clinician_ids` (None: nobody's caseload)
+    and pinned to `version_id`, with histories that fit their step."""
     pseudonyms: set[str] = set()
     phases = list(PHASE_WEIGHTS)
     weights = list(PHASE_WEIGHTS.values())
@@ -161,9 +165,17 @@ def _seed_patients(
                     "phase": rng.choices(phases, weights)[0],
                     "clinician_id": rng.choice(clinician_ids),
                     "enrolled_at": enrolled,
+                    "program_version_id": version_id,
                 }
             )
-        db.session.execute(insert(Patient), patient_rows)
+        ids = db.session.scalars(
+            insert(Patient).returning(Patient.id, sort_by_parameter_order=True), patient_rows
+        )
+        women = [
+            Woman(patient_id, row["phase"], row["cohort"].value, row["enrolled_at"])
+            for patient_id, row in zip(ids, patient_rows, strict=True)
+        ]
+        histories(tenant.id, women, rng, now)
 
 
 @click.command("seed")

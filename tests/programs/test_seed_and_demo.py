@@ -17,9 +17,13 @@ from sqlalchemy import func, select
 
 from pelvicoach.platform.accounts import User, UserRole
 from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.demo import DEMO_PASSWORD, seed_demo
 from pelvicoach.programs.enrolment.models import Patient
+from pelvicoach.programs.followup.models import Reassessment, Referral
+from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.seed import seed
+from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
 from pelvicoach.tenants.models import Tenant
 
 BIN = Path(sys.executable).parent
@@ -51,6 +55,46 @@ def test_seed_creates_tenants_staff_and_patients(db):
     assert mismatched == 0
     # seeding again adds new tenants rather than colliding
     assert seed(1, 5)[0].slug == "synthetic-0004"
+
+
+def test_seeded_women_have_histories_that_fit_their_step(db):
+    (tenant,) = seed(1, 300, random_seed=5)
+    with tenant_context(tenant.id, database.session):
+        routes = dict(
+            database.session.execute(
+                select(Patient.phase, func.count(Intake.id))
+                .outerjoin(Intake, Intake.patient_id == Patient.id)
+                .group_by(Patient.phase)
+            ).all()
+        )
+        assert routes["information"] == routes["intake"] == 0  # no finished intake yet
+        training = database.session.scalar(
+            select(func.count()).select_from(Patient).where(Patient.phase == "training")
+        )
+        wrong = database.session.scalar(
+            select(func.count())
+            .select_from(Patient)
+            .join(Intake, Intake.patient_id == Patient.id)
+            .where(Patient.phase == "training", Intake.route != "training")
+        )
+        assert wrong == 0
+        assert database.session.scalar(select(func.count()).select_from(TrainingPlan)) == training
+        # Practice fades: more sets in a plan's first four weeks than in weeks 9 to 12.
+        started = select(TrainingPlan.patient_id, TrainingPlan.practice_started_on).subquery()
+        week = (ExerciseSession.day - started.c.practice_started_on) / 7
+        per_week = Counter(
+            dict(
+                database.session.execute(
+                    select(week, func.count())
+                    .join(started, started.c.patient_id == ExerciseSession.patient_id)
+                    .group_by(week)
+                ).all()
+            )
+        )
+        assert sum(per_week[w] for w in range(4)) > 1.5 * sum(per_week[w] for w in range(8, 12))
+        answered = Counter(database.session.scalars(select(Reassessment.practice_week)))
+        assert answered[4] > answered[12] > 0  # fewer answer each check-in
+        assert database.session.scalar(select(func.count()).select_from(Referral)) > 0
 
 
 def test_seeded_data_is_reproducible(db, owner_engine):
@@ -145,7 +189,8 @@ def test_the_demo_runs_on_postgresql_under_row_level_security(make_app, db, app)
 
     result = contextvars.Context().run(run)
     assert result.exit_code == 0, result.output
-    assert database.session.scalar(select(func.count()).select_from(Patient)) == 8
+    # The eight named women, and Horizon's 240 anonymous members for its report
+    assert database.session.scalar(select(func.count()).select_from(Patient)) == 8 + 240
     client = app.test_client()
     login = {"email": "emma@delinde.example", "password": DEMO_PASSWORD}
     assert client.post("/t/delinde/login", data=login).headers["Location"] == "/t/delinde/"

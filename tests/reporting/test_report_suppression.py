@@ -35,7 +35,7 @@ def groups(draw) -> dict:
     return row
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(groups(), min_size=1, max_size=10), st.integers(min_value=5, max_value=12))
 def test_every_setting_safe_and_nothing_worked_out(rows, k):
     women = pd.DataFrame(rows)

@@ -1,0 +1,199 @@
+"""Histories for seeded women, in bulk: consents, an intake whose outcome fits her step, a
+training plan with sets that thin out over the weeks (most women practise less as time goes on),
+check-ins answered by fewer women each time, and referrals. Enough like real use that reports,
+caseloads and benchmarks meet realistic data; random but reproducible from the seed."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import insert
+
+from pelvicoach.platform.extensions import db
+from pelvicoach.programs.enrolment.models import Consent, ConsentKind, Phase
+from pelvicoach.programs.followup.models import Reassessment, Referral
+from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
+from pelvicoach.tenants.care_providers import ProviderKind
+
+TYPES = {"stress": 50, "mixed": 30, "urge": 15, "other": 5}
+CHECK_IN_WEEKS = {4: 0.55, 8: 0.4, 12: 0.3}  # and the share who answer each
+CONSENT_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Woman:
+    id: int
+    phase: Phase
+    cohort: str
+    enrolled_at: datetime
+
+
+def _severity(isi: int) -> str:
+    if isi <= 2:
+        return "slight"
+    if isi <= 6:
+        return "moderate"
+    return "severe" if isi <= 9 else "very_severe"
+
+
+def _scores(rng: random.Random, control: str) -> dict:
+    kind = rng.choices(list(TYPES), list(TYPES.values()))[0]
+    isi = rng.choice((1, 2, 2, 3, 4, 4, 6, 6, 8, 9, 12))
+    return {
+        "red_flags": [],
+        "incontinence_type": kind,
+        "isi": isi,
+        "isi_severity": _severity(isi),
+        "iciq": None,
+        "control": control,
+        "weeks_postpartum": None,
+    }
+
+
+def _outcome(rng: random.Random, woman: Woman) -> tuple[str, str, dict] | None:
+    """Route, rule and scores of a finished intake that leads to her step; None for no intake."""
+    if woman.phase in (Phase.INFORMATION, Phase.INTAKE):
+        return None
+    if woman.phase == Phase.TRAINING:
+        return "training", "training", _scores(rng, "sufficient")
+    if woman.phase == Phase.AWARENESS:
+        if woman.cohort == "postpartum" and rng.random() < 0.2:
+            return "wait", "early_postpartum", _scores(rng, "unsure")
+        control = rng.choice(("unsure", "unsure", "insufficient"))
+        return "awareness", f"control_{control}", _scores(rng, control)
+    if rng.random() < 0.6:  # referred
+        scores = _scores(rng, "sufficient")
+        scores["red_flags"] = [rng.choice(("blood", "emptying", "bulge", "pain"))]
+        return "see_gp", "red_flag", scores
+    return "physio", "severe_tear", _scores(rng, "insufficient")
+
+
+def _sets(rng: random.Random, tenant_id: int, patient_id: int, start: date, today: date) -> list:
+    """Her sets from the day training opened: a daily chance that fades by the week."""
+    keen = rng.uniform(0.25, 1.0)
+    rows = []
+    day = start
+    while day < today:
+        weeks = (day - start).days / 7
+        if rng.random() < 0.9 * keen * math.exp(-weeks / 10):
+            for _ in range(rng.choice((1, 2, 2, 3))):
+                moment = datetime.combine(
+                    day, time(rng.randint(6, 21), rng.randint(0, 59)), tzinfo=UTC
+                )
+                rows.append(
+                    {
+                        "tenant_id": tenant_id,
+                        "patient_id": patient_id,
+                        "client_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                        "performed_at": moment,
+                        "day": day,
+                        "level": 1 + min(11, int(weeks // 2)),
+                        "completion": "fully" if rng.random() < 0.85 else "partly",
+                        "effort": rng.choice(("easy", "right", "right", "right", "too_hard")),
+                        "leaked": rng.random() < 0.15,
+                        "received_at": moment,
+                    }
+                )
+        day += timedelta(days=1)
+    return rows
+
+
+def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datetime) -> None:
+    """Insert every woman's history, one executemany per table."""
+    consents, intakes, plans, sets, checks, referrals = [], [], [], [], [], []
+    today = now.date()
+    for woman in women:
+        if woman.phase != Phase.INFORMATION or rng.random() < 0.7:
+            consents.append(
+                {
+                    "tenant_id": tenant_id,
+                    "patient_id": woman.id,
+                    "kind": ConsentKind.HEALTH_DATA,
+                    "version": CONSENT_VERSION,
+                    "given_at": woman.enrolled_at,
+                }
+            )
+        outcome = _outcome(rng, woman)
+        if outcome is None:
+            continue
+        route, rule, scores = outcome
+        done = min(now, woman.enrolled_at + timedelta(days=rng.randint(0, 10), hours=1))
+        intakes.append(
+            {
+                "tenant_id": tenant_id,
+                "patient_id": woman.id,
+                "version_number": 1,
+                "cohort": woman.cohort,
+                "answers": {},
+                "started_at": done - timedelta(minutes=8),
+                "updated_at": done,
+                "completed_at": done,
+                "route": route,
+                "rule": rule,
+                "scores": scores,
+                "bladder_training": scores["incontinence_type"] in ("urge", "mixed"),
+            }
+        )
+        if route in ("see_gp", "physio"):
+            referrals.append(
+                {
+                    "tenant_id": tenant_id,
+                    "patient_id": woman.id,
+                    "reason": "red_flag" if route == "see_gp" else "her_choice",
+                    "care_kind": ProviderKind.GP
+                    if route == "see_gp"
+                    else ProviderKind.PELVIC_PHYSIO,
+                    "confirmed_at": done + timedelta(days=1),
+                    "attended": rng.choice((True, True, False, None)),
+                }
+            )
+        if route != "training":
+            continue
+        start = (done + timedelta(days=1)).date()
+        plans.append(
+            {
+                "tenant_id": tenant_id,
+                "patient_id": woman.id,
+                "level": 1,
+                "highest_level": 1,
+                "level_since": done,
+                "practice_started_on": start,
+                "bladder_training": False,
+                "bladder_weeks_done": 0,
+                "updated_at": done,
+            }
+        )
+        sets += _sets(rng, tenant_id, woman.id, start, today)
+        isi = scores["isi"]
+        for week, answers in CHECK_IN_WEEKS.items():
+            moment = datetime.combine(start + timedelta(weeks=week), time(20), tzinfo=UTC)
+            if moment > now or rng.random() > answers:
+                continue
+            isi = max(0, isi - rng.choice((0, 1, 1, 2, 3)))
+            checks.append(
+                {
+                    "tenant_id": tenant_id,
+                    "patient_id": woman.id,
+                    "practice_week": week,
+                    "answers": {},
+                    "isi": isi,
+                    "pgi_i": rng.choice((1, 2, 2, 3, 3, 4, 5)),
+                    "version_number": 1,
+                    "completed_at": moment,
+                }
+            )
+    for model, rows in (
+        (Consent, consents),
+        (Intake, intakes),
+        (Referral, referrals),
+        (TrainingPlan, plans),
+        (ExerciseSession, sets),
+        (Reassessment, checks),
+    ):
+        if rows:
+            db.session.execute(insert(model), rows)
