@@ -54,6 +54,39 @@ VALUES = {
         0: _l("did not practise"),
         NOT_YET: _l("week not over yet"),
     },
+    "pgi": {
+        "much_better": _l("much or very much better (PGI-I 1-2)"),
+        "not_much_better": _l("less than that (PGI-I 3-7)"),
+        "no_answer": _l("did not answer"),
+        NOT_YET: _l("week not reached yet"),
+    },
+    "change": {
+        "better": _l("less severe than at the intake"),
+        "same": _l("as severe"),
+        "worse": _l("more severe"),
+        "no_answer": _l("did not answer"),
+        NOT_YET: _l("week not reached yet"),
+    },
+    "referral": {
+        "not_advised": _l("not advised to see anyone"),
+        "advised": _l("advised, not confirmed"),
+        "confirmed": _l("said she would go"),
+        "attended": _l("went"),
+    },
+    "referral_reason": {
+        "red_flag": _l("a red flag"),
+        "no_improvement": _l("no improvement at the check-in"),
+        "control": _l("control not sufficient"),
+        "tear": _l("a tear or severe symptoms soon after birth"),
+        "her_request": _l("her own request"),
+    },
+    "referral_kind": {
+        "gp": _l("GP"),
+        "pelvic_physio": _l("pelvic physiotherapist"),
+        "exercise_therapist": _l("exercise therapist"),
+        "gynaecologist": _l("gynaecologist"),
+        "urologist": _l("urologist"),
+    },
 }
 TITLES = {
     "type": _l("Type of leakage"),

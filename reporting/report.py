@@ -17,8 +17,9 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from pelvicoach.reporting.population import ACTIVE_WEEKS, AGE_BANDS, Stage
+from pelvicoach.reporting.population import ACTIVE_WEEKS, AGE_BANDS, OUTCOME_WEEKS, Stage
 from pelvicoach.reporting.suppression import Lines, protect
+from pelvicoach.tenants.care_providers import ProviderKind
 
 
 class Dim(StrEnum):
@@ -49,6 +50,9 @@ class Spec:
 
 
 STAGES = tuple(range(Stage.TRAINING + 1))
+OUTCOMES = ("much_better", "not_much_better", "no_answer", NOT_YET)
+CHANGES = ("better", "same", "worse", "no_answer", NOT_YET)
+REASONS = ("red_flag", "no_improvement", "control", "tear", "her_request")
 SPECS = (
     Spec("funnel", "stage", STAGES, "everyone"),
     *(
@@ -60,7 +64,23 @@ SPECS = (
     Spec("control", "control", ("sufficient", "unsure", "insufficient"), "intake"),
     Spec("red_flag", "red_flag", ("yes", "no"), "intake"),
     Spec("route", "route", ("see_gp", "physio", "wait", "awareness", "training"), "intake"),
+    *(
+        spec
+        for week in OUTCOME_WEEKS
+        for spec in (
+            Spec(f"pgi_{week}", f"pgi_{week}", OUTCOMES, "training"),
+            Spec(f"change_{week}", f"change_{week}", CHANGES, "training"),
+        )
+    ),
+    Spec("referral", "referral", ("not_advised", "advised", "confirmed", "attended"), "everyone"),
+    Spec("referral_reason", "referral_reason", REASONS, "referred"),
+    Spec("referral_kind", "referral_kind", tuple(kind.value for kind in ProviderKind), "referred"),
 )
+# Totals that are sums of a table's rows: (table, rows).
+DERIVED = {
+    "intake": ("funnel", (Stage.INTAKE, Stage.TRAINING)),
+    "referred": ("referral", ("confirmed", "attended")),
+}
 
 
 @dataclass(frozen=True)
@@ -176,23 +196,19 @@ def system_of(women: pd.DataFrame) -> _System:
                 "everyone": frame,
                 "intake": frame[frame["stage"] >= Stage.INTAKE],
                 "training": frame[frame["stage"] == Stage.TRAINING],
+                "referred": frame[frame["referral"].isin(DERIVED["referred"][1])],
             }[spec.population]
             counts = _counts(population, spec.column, spec.categories)
             keys = [(current, spec.key, category) for category in spec.categories]
             for key, category in zip(keys, spec.categories, strict=True):
                 system.cell(key, counts[category])
+            system.line(keys, (current, spec.population))
+            for total, (table, rows) in DERIVED.items():
+                if table == spec.key:
+                    system.cell((current, total), sum(counts[row] for row in rows))
+                    system.line([(current, table, row) for row in rows], (current, total))
             if spec.key == "funnel":
-                system.line(keys, everyone)
                 system.alias((current, "training"), (current, "funnel", Stage.TRAINING))
-                system.cell(
-                    (current, "intake"), population[population["stage"] >= Stage.INTAKE]["n"].sum()
-                )
-                system.line(
-                    [(current, "funnel", Stage.INTAKE), (current, "funnel", Stage.TRAINING)],
-                    (current, "intake"),
-                )
-            else:
-                system.line(keys, (current, spec.population))
         if current.dim is Dim.PERIOD:
             ours = [m for m in months if m.startswith(str(current.value))]
             system.line([(EVERYONE, "month", m) for m in ours], everyone)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import csr_array
 
 DEFAULT_K = 10
 MINIMUM_K = 5
@@ -164,30 +165,48 @@ def _pinned(
             known[row] += values[total]
         else:
             equations[row, position[total]] -= 1
+    equations = csr_array(equations)
     truth = values[hidden].astype(float)
+    # A box well above every true count keeps each program bounded, so every corner tells
+    # something; a count with room at all has room inside it (the truth lies strictly within).
+    ceiling = float(truth.max(initial=0)) * 2 + 2
     unsure = [cell for cell in hidden if cell not in free]
     # A few corners of what is possible settle most counts at once: any count that differs
     # there from its true value has room.
     rng = np.random.default_rng(len(hidden))
     objectives = [np.ones(len(hidden)), -np.ones(len(hidden))]
     objectives += [rng.standard_normal(len(hidden)) for _ in range(4)]
-    for objective in objectives:
-        if not unsure:
-            break
-        corner = _solve(objective, equations, known)
+
+    def settle(objective: np.ndarray) -> bool:
+        """Free the unsure counts that differ from the truth at this corner; any freed?"""
+        nonlocal unsure
+        corner = _solve(objective, equations, known, ceiling)
         if corner is None:
-            continue
+            return False
         moved = {
             cell for cell in unsure if abs(corner[position[cell]] - truth[position[cell]]) > 0.5
         }
-        free |= moved
+        free.update(moved)
         unsure = [cell for cell in unsure if cell not in moved]
+        return bool(moved)
+
+    for objective in objectives:
+        if unsure:
+            settle(objective)
+    # Then push those left up together, down together, and in random mixes, while that frees
+    # some; a count still unsure after that is asked on its own.
+    for draw in (lambda n: -np.ones(n), lambda n: np.ones(n), rng.standard_normal):
+        while unsure:
+            objective = np.zeros(len(hidden))
+            objective[[position[cell] for cell in unsure]] = draw(len(unsure))
+            if not settle(objective):
+                break
     pinned = []
     for cell in unsure:
         objective = np.zeros(len(hidden))
         for sign in (-1, 1):  # the largest first: most have room upwards
             objective[position[cell]] = sign
-            corner = _solve(objective, equations, known)
+            corner = _solve(objective, equations, known, ceiling)
             if corner is None or abs(corner[position[cell]] - truth[position[cell]]) > 0.5:
                 free.add(cell)
                 break
@@ -196,10 +215,11 @@ def _pinned(
     return pinned
 
 
-def _solve(objective: np.ndarray, equations: np.ndarray, known: np.ndarray) -> np.ndarray | None:
-    """A corner of {x >= 0 : equations x = known} minimizing the objective; None where the
-    objective has no bound (the count could be any size)."""
-    result = linprog(objective, A_eq=equations, b_eq=known, bounds=(0, None), method="highs")
+def _solve(
+    objective: np.ndarray, equations: csr_array, known: np.ndarray, ceiling: float
+) -> np.ndarray | None:
+    """A corner of {0 <= x <= ceiling : equations x = known} minimizing the objective."""
+    result = linprog(objective, A_eq=equations, b_eq=known, bounds=(0, ceiling), method="highs")
     return result.x if result.status == 0 else None
 
 

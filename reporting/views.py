@@ -18,7 +18,7 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.reporting import bp, labels, services
-from pelvicoach.reporting.population import ACTIVE_WEEKS
+from pelvicoach.reporting.population import ACTIVE_WEEKS, OUTCOME_WEEKS
 from pelvicoach.reporting.report import EVERYONE, Dim, Report, Setting
 
 
@@ -66,5 +66,6 @@ def report():
         report=result,
         labels=labels,
         weeks=ACTIVE_WEEKS,
+        outcome_weeks=OUTCOME_WEEKS,
         month_label=lambda month: format_date(date.fromisoformat(f"{month}-01"), "MMM yyyy"),
     ), (400 if form.errors else 200)

@@ -32,19 +32,36 @@ def pinned_cells(values: np.ndarray, published: np.ndarray, lines: Lines) -> lis
         return []
     equations, right = np.array(rows), np.array(known)
     truth = values[hidden].astype(float)
+    # Bounded well above every count, so each program has a corner; room anywhere means room
+    # inside this box, as the truth lies strictly within it.
+    ceiling = float(values.max(initial=0)) * 2 + 2
 
     def corner(objective: np.ndarray) -> np.ndarray | None:
-        result = linprog(objective, A_eq=equations, b_eq=right, bounds=(0, None), method="highs")
+        result = linprog(objective, A_eq=equations, b_eq=right, bounds=(0, ceiling), method="highs")
         return result.x if result.status == 0 else None
 
     # Counts that differ from the truth at some possible corner have room; the rest are asked
     # one by one for their least and most.
     rng = np.random.default_rng(0)
     unsure = set(position)
+
+    def settle(objective: np.ndarray) -> bool:
+        nonlocal unsure
+        found = corner(objective)
+        if found is None:
+            return False
+        moved = {c for c in unsure if abs(found[position[c]] - truth[position[c]]) > 0.5}
+        unsure -= moved
+        return bool(moved)
+
     for _ in range(6):
-        found = corner(rng.standard_normal(hidden.size))
-        if found is not None:
-            unsure -= {c for c in unsure if abs(found[position[c]] - truth[position[c]]) > 0.5}
+        settle(rng.standard_normal(hidden.size))
+    for sign in (-1, 1):  # all that are left up together, then down together
+        while unsure:
+            objective = np.zeros(hidden.size)
+            objective[[position[c] for c in unsure]] = sign
+            if not settle(objective):
+                break
     pinned = []
     for cell in sorted(unsure):
         ends = []
@@ -53,6 +70,6 @@ def pinned_cells(values: np.ndarray, published: np.ndarray, lines: Lines) -> lis
             objective[position[cell]] = sign
             found = corner(objective)
             ends.append(None if found is None else found[position[cell]])
-        if None not in ends and abs(ends[0] - ends[1]) < 0.5:
+        if None not in ends and abs(ends[0] - ends[1]) < 0.5:  # None: infeasible, never here
             pinned.append(cell)
     return pinned

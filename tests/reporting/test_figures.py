@@ -12,6 +12,7 @@ from training_history import a_set
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.configuration.services import current_version, publish
 from pelvicoach.programs.enrolment.models import Consent, ConsentKind, Patient
+from pelvicoach.programs.followup.models import Reassessment, Referral
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.training.models import TrainingPlan
 from pelvicoach.reporting import population
@@ -31,36 +32,53 @@ class Group:
     intake: dict | None = None  # route, rule, and the scores that matter
     training: bool = False
     weeks: tuple[int, ...] = ()  # the weeks since enrolment in which she logged a set
+    check_ins: tuple[tuple[int, int, int], ...] = ()  # (practice week, ISI, PGI-I)
+    referral: tuple[str, str, bool | None] | None = None  # reason, kind of care, attended
 
 
-def outcome(route, rule, kind, severity, control) -> dict:
+def outcome(route, rule, kind, severity, control, isi=6) -> dict:
     return {
         "route": route,
         "rule": rule,
-        "scores": {"incontinence_type": kind, "isi_severity": severity, "control": control},
+        "scores": {
+            "incontinence_type": kind,
+            "isi": isi,
+            "isi_severity": severity,
+            "control": control,
+        },
     }
 
 
+TRAINING = outcome("training", "training", "stress", "moderate", "sufficient")
+RED_FLAG = outcome("see_gp", "red_flag", "mixed", "severe", "insufficient", isi=8)
+
+
 GROUPS = (
-    # A: postpartum, 32 at enrolment, training; ten practised in weeks 4, 8 and 12, four never
+    # A: postpartum, 32 at enrolment, training; ten practised in weeks 4, 8 and 12 (six of them
+    # answered the week-8 check-in: much better, ISI 6 -> 4), four never started
     Group(
-        10,
+        6,
         "postpartum",
         1994,
         datetime(2026, 1, 10, 9, tzinfo=UTC),
-        intake=outcome("training", "training", "stress", "moderate", "sufficient"),
+        intake=TRAINING,
         training=True,
         weeks=(4, 8, 12),
+        check_ins=((8, 4, 2),),
     ),
     Group(
         4,
         "postpartum",
         1994,
         datetime(2026, 1, 10, 9, tzinfo=UTC),
-        intake=outcome("training", "training", "stress", "moderate", "sufficient"),
+        intake=TRAINING,
         training=True,
+        weeks=(4, 8, 12),
     ),
-    # B: postpartum, 36, awareness work after an unsure check
+    Group(
+        4, "postpartum", 1994, datetime(2026, 1, 10, 9, tzinfo=UTC), intake=TRAINING, training=True
+    ),
+    # B: postpartum, 36, awareness work after an unsure check (advised to see a physio)
     Group(
         12,
         "postpartum",
@@ -68,14 +86,24 @@ GROUPS = (
         datetime(2026, 2, 15, 9, tzinfo=UTC),
         intake=outcome("awareness", "control_unsure", "urge", "slight", "unsure"),
     ),
-    # C: menopause, 53, a red flag: to her GP
+    # C: menopause, 53, a red flag: to her GP; five said they would go, three went
     Group(
-        11,
+        3,
         "menopause",
         1972,
         datetime(2025, 11, 20, 9, tzinfo=UTC),
-        intake=outcome("see_gp", "red_flag", "mixed", "severe", "insufficient"),
+        intake=RED_FLAG,
+        referral=("red_flag", "gp", True),
     ),
+    Group(
+        2,
+        "menopause",
+        1972,
+        datetime(2025, 11, 20, 9, tzinfo=UTC),
+        intake=RED_FLAG,
+        referral=("red_flag", "gp", None),
+    ),
+    Group(6, "menopause", 1972, datetime(2025, 11, 20, 9, tzinfo=UTC), intake=RED_FLAG),
     # D: registered, no consent yet; E: invited only
     Group(3, "postpartum", 1999, datetime(2026, 3, 5, 9, tzinfo=UTC), consented=False),
     Group(
@@ -150,6 +178,33 @@ def cohort(make_tenant, make_user, db):
                             patient_id=woman.id,
                             level_since=group.enrolled,
                             updated_at=group.enrolled,
+                            practice_started_on=(
+                                (group.enrolled + timedelta(days=3)).date() if group.weeks else None
+                            ),
+                        )
+                    )
+                for week, isi, pgi in group.check_ins:
+                    db.session.add(
+                        Reassessment(
+                            tenant_id=linde.id,
+                            patient_id=woman.id,
+                            practice_week=week,
+                            answers={},
+                            isi=isi,
+                            pgi_i=pgi,
+                            completed_at=group.enrolled + timedelta(weeks=week, days=3),
+                        )
+                    )
+                if group.referral:
+                    reason, kind, attended = group.referral
+                    db.session.add(
+                        Referral(
+                            tenant_id=linde.id,
+                            patient_id=woman.id,
+                            reason=reason,
+                            care_kind=kind,
+                            confirmed_at=group.enrolled + timedelta(days=4),
+                            attended=attended,
                         )
                     )
                 for week in group.weeks:
@@ -179,6 +234,17 @@ def test_every_figure_as_built(cohort):
     assert counts(report, "control") == [14, 12, 11]  # sufficient, unsure, insufficient
     assert counts(report, "red_flag") == [11, 26]
     assert counts(report, "route") == [11, 0, 0, 12, 14]  # GP, physio, wait, awareness, training
+    # much better, not much better, no answer, not yet (never started practising)
+    assert counts(report, "pgi_8") == [6, 0, 4, 4]
+    assert counts(report, "pgi_12") == [0, 0, 10, 4]
+    assert counts(report, "change_8") == [6, 0, 0, 4, 4]  # better, same, worse, ...
+    assert counts(report, "change_12") == [0, 0, 0, 10, 4]
+    assert report.tables["pgi_8"].total == 14
+    # not advised, advised only, said she would go, went
+    assert counts(report, "referral") == [27, 18, 2, 3]
+    assert report.tables["referral_reason"].total == 5
+    assert counts(report, "referral_reason") == [5, 0, 0, 0, 0]
+    assert counts(report, "referral_kind") == [5, 0, 0, 0, 0]  # all to a GP
     months = {row.category: row.count for row in report.months.rows}
     assert months["2025-11"] == 11
     assert months["2026-01"] == 14

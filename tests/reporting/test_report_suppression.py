@@ -32,6 +32,12 @@ def groups(draw) -> dict:
         row[f"active_{week}"] = draw(st.sampled_from([1, 0, None])) if stage == 4 else None
     for column in ("type", "severity", "control", "red_flag", "route"):
         row[column] = draw(st.sampled_from(CATEGORIES[column])) if stage >= 3 else None
+    for column in ("pgi_8", "change_8", "pgi_12", "change_12"):
+        row[column] = draw(st.sampled_from(CATEGORIES[column])) if stage == 4 else None
+    row["referral"] = draw(st.sampled_from(CATEGORIES["referral"]))
+    referred = row["referral"] in ("confirmed", "attended")
+    for column in ("referral_reason", "referral_kind"):
+        row[column] = draw(st.sampled_from(CATEGORIES[column])) if referred else None
     return row
 
 
