@@ -134,6 +134,14 @@ def before_after(changed: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def record_changes(
+    action: str, changed: dict[str, list[Any]], *, object_type: str, object_id: str
+) -> None:
+    """Audit a change with its before and after, only where something really changed."""
+    if changed:
+        record(action, object_type=object_type, object_id=object_id, detail=before_after(changed))
+
+
 def record(
     action: str,
     *,

@@ -67,6 +67,7 @@ TENANT_SETTINGS = (
     "clinicians_see_all_patients",
     "time_zone",
     "retention_months",
+    "report_min_group",
 )
 # What the operator's console (the app role, bound to the platform) changes besides.
 OPERATOR_SETTINGS = ("status",)

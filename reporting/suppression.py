@@ -27,9 +27,6 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
-DEFAULT_K = 10
-MINIMUM_K = 5
-
 
 class Lines:
     """Additive relations between the cells of a flat vector of counts: each line is an array
@@ -52,7 +49,7 @@ class Lines:
         return {length: np.vstack(rows) for length, rows in groups.items()}
 
 
-def protect(values: np.ndarray, lines: Lines, k: int = DEFAULT_K) -> np.ndarray:
+def protect(values: np.ndarray, lines: Lines, k: int) -> np.ndarray:
     """A mask of the counts that may be published (True) for the flat vector `values`."""
     values = np.asarray(values, dtype=np.int64)
     published = values >= k

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SelectField
-from wtforms.validators import Optional
+from wtforms import Form, IntegerField, SelectField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from pelvicoach.platform import audit
 from pelvicoach.platform.access import require_role
@@ -20,10 +21,19 @@ from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.reporting import bp, labels, services
 from pelvicoach.reporting.population import ACTIVE_WEEKS, OUTCOME_WEEKS
 from pelvicoach.reporting.report import EVERYONE, Dim, Report, Setting
+from pelvicoach.tenants.models import REPORT_FLOOR
+from pelvicoach.tenants.services import change_setting
 
 
 class FilterForm(Form):
     show = SelectField(_l("Women"), validators=[Optional()], default="")
+
+
+class MinGroupForm(FlaskForm):
+    size = IntegerField(
+        _l("Smallest group shown"),
+        validators=[DataRequired(), NumberRange(REPORT_FLOOR, 100)],
+    )
 
 
 def _value_label(dim: Dim, value: str) -> str:
@@ -50,6 +60,25 @@ def _form(args: MultiDict, options: dict[Dim, list[str]]) -> tuple[FilterForm, S
 @bp.get("/")
 @require_role(Role.ADMIN, Role.ANALYST)
 def report():
+    return _page()
+
+
+@bp.post("/smallest-group")
+@require_role(Role.ADMIN)
+def smallest_group():
+    """The tenant's k: raising it hides more; the floor keeps any tenant from going below 5."""
+    form = MinGroupForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    change_setting(
+        require_tenant().id, "report_min_group", form.size.data, "report.min_group_changed"
+    )
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("reports.report"))
+
+
+def _page(size_form: MinGroupForm | None = None, status: int = 200):
     tenant = require_tenant()
     shown = services.published(tenant)
     form, setting = _form(request.args, shown.options)
@@ -60,12 +89,15 @@ def report():
         detail={"filter": form.show.data or "all"},
     )
     db.session.commit()
+    if size_form is None:
+        size_form = MinGroupForm(formdata=None, size=tenant.report_min_group)
     return render_template(
         "reporting/report.html",
         form=form,
+        size_form=size_form,
         report=result,
         labels=labels,
         weeks=ACTIVE_WEEKS,
         outcome_weeks=OUTCOME_WEEKS,
         month_label=lambda month: format_date(date.fromisoformat(f"{month}-01"), "MMM yyyy"),
-    ), (400 if form.errors else 200)
+    ), (400 if form.errors else status)

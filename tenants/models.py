@@ -17,6 +17,8 @@ DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 DEFAULT_BRAND = "#0b5fa5"
 DEFAULT_ACCENT = "#8a3b76"
 DEFAULT_RETENTION_MONTHS = 24
+DEFAULT_REPORT_MIN_GROUP = 10  # k of small-cell suppression
+REPORT_FLOOR = 5  # the least k any tenant may set
 
 
 class TenantKind(StrEnum):
@@ -62,6 +64,10 @@ class Tenant(db.Model):
     retention_months: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_RETENTION_MONTHS, server_default=str(DEFAULT_RETENTION_MONTHS)
     )
+    # Its report hides groups smaller than this (it may raise it; never below REPORT_FLOOR).
+    report_min_group: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_REPORT_MIN_GROUP, server_default=str(DEFAULT_REPORT_MIN_GROUP)
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.current_timestamp()
     )
@@ -96,6 +102,7 @@ class TenantInfo:
     clinicians_see_all_patients: bool
     time_zone: str
     retention_months: int
+    report_min_group: int
 
     @classmethod
     def of(cls, tenant: Tenant) -> Self:
@@ -116,6 +123,7 @@ class TenantInfo:
             clinicians_see_all_patients=tenant.clinicians_see_all_patients,
             time_zone=tenant.time_zone,
             retention_months=tenant.retention_months,
+            report_min_group=tenant.report_min_group,
         )
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from pelvicoach.platform import audit
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import PUBLIC_READ, SLUG_PATTERN
 from pelvicoach.tenants.branding import HEX_COLOUR, CleanImage
@@ -142,6 +143,14 @@ def update_settings(tenant: Tenant, changes: dict[str, Any]) -> dict[str, list[A
             setattr(tenant, name, value)
             changed[name] = [before, value]
     return changed
+
+
+def change_setting(tenant_id: int, name: str, value: Any, action: str) -> None:
+    """One of a tenant's settings changed from its console, audited where it really changed
+    (the caller commits)."""
+    tenant = db.session.get(Tenant, tenant_id)
+    changed = update_settings(tenant, {name: value})
+    audit.record_changes(action, changed, object_type="tenant", object_id=str(tenant_id))
 
 
 def store_image(tenant: Tenant, kind: AssetKind, image: CleanImage) -> dict[str, list[Any]]:

@@ -21,8 +21,7 @@ from pelvicoach.programs.desk import bp
 from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import StopReason
 from pelvicoach.programs.enrolment.services import get_patient
-from pelvicoach.tenants.models import Tenant
-from pelvicoach.tenants.services import update_settings
+from pelvicoach.tenants.services import change_setting
 
 RETENTION_MONTHS = (6, 120)
 
@@ -102,15 +101,9 @@ def end_enrolment():
 def retention():
     form = RetentionForm()
     if form.validate_on_submit():
-        tenant = db.session.get(Tenant, require_tenant().id)
-        changed = update_settings(tenant, {"retention_months": form.months.data})
-        if changed:
-            audit.record(
-                "retention.changed",
-                object_type="tenant",
-                object_id=str(tenant.id),
-                detail=audit.before_after(changed),
-            )
+        change_setting(
+            require_tenant().id, "retention_months", form.months.data, "retention.changed"
+        )
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("desk.enrolments"))

@@ -130,13 +130,9 @@ def branding():
                     changed |= services.store_image(tenant, kind, images[kind])
                 elif getattr(form, f"remove_{kind.value}").data:
                     changed |= services.remove_image(tenant, kind)
-            if changed:
-                audit.record(
-                    "branding.changed",
-                    object_type="tenant",
-                    object_id=str(tenant.id),
-                    detail=audit.before_after(changed),
-                )
+            audit.record_changes(
+                "branding.changed", changed, object_type="tenant", object_id=str(tenant.id)
+            )
             db.session.commit()
             flash(
                 _("Saved. Patients see the new look on their next page.")

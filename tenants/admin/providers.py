@@ -137,13 +137,12 @@ def provider(provider_id: int):
         except ValidationError as invalid:
             form.show(invalid.messages)
         else:
-            if changed:
-                audit.record(
-                    "care_provider.changed",
-                    object_type="care_provider",
-                    object_id=str(row.id),
-                    detail=audit.before_after(changed),
-                )
+            audit.record_changes(
+                "care_provider.changed",
+                changed,
+                object_type="care_provider",
+                object_id=str(row.id),
+            )
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.providers"))

@@ -4,6 +4,10 @@ never a woman."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
+from pelvicoach.platform.audit import AuditEvent
+from pelvicoach.platform.tenancy import tenant_context
 
 PAGE = "/t/linde/staff/reports/"
 
@@ -36,3 +40,29 @@ def test_a_filter_that_is_not_offered_is_refused(client, linde, make_user, sign_
     assert bad.status_code == 400
     assert "Not a valid choice" in bad.text
     assert client.get(PAGE + "?show=cohort:menopause").status_code == 200
+
+
+def test_the_admin_raises_the_smallest_group_and_cannot_go_below_five(
+    client, linde, make_user, sign_in_staff, db
+):
+    sign_in_staff("linde", make_user(linde, "admin@linde.nl", "admin"))
+    assert "groups smaller than 10 are hidden" in client.get(PAGE + "?lang=en").text
+    too_small = client.post(PAGE + "smallest-group?lang=en", data={"size": "4"})
+    assert too_small.status_code == 422
+    assert "Number must be between 5 and 100" in too_small.text
+    saved = client.post(PAGE + "smallest-group", data={"size": "15"})
+    assert saved.headers["Location"].endswith("/staff/reports/")
+    assert "groups smaller than 15 are hidden" in client.get(PAGE + "?lang=en").text
+    with tenant_context(linde.id, db.session):
+        (event,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.min_group_changed")
+        ).all()
+    assert event.detail == {"before": {"report_min_group": 10}, "after": {"report_min_group": 15}}
+
+
+def test_an_analyst_reads_the_smallest_group_but_does_not_change_it(
+    client, linde, make_user, sign_in_staff
+):
+    sign_in_staff("linde", make_user(linde, "analyst@linde.nl", "analyst"))
+    assert "Smallest group shown" not in client.get(PAGE + "?lang=en").text
+    assert client.post(PAGE + "smallest-group", data={"size": "20"}).status_code == 403
