@@ -26,7 +26,6 @@ from pelvicoach.reporting.sql import days_between, month_of
 ACTIVE_WEEKS = (4, 8, 12)  # "active in week N": a set logged in her Nth week since enrolment
 OUTCOME_WEEKS = (8, 12)  # check-ins whose answers the report shows
 AGE_BANDS = ("<30", "30-34", "35-39", "40-49", "50+")
-UNKNOWN = "unknown"
 
 
 class Stage:
@@ -96,10 +95,7 @@ def women(tenant_id: int, time_zone: str, now: datetime) -> pd.DataFrame:
     baseline = func.coalesce(scores["isi"].as_integer(), 0)
     columns = {
         "cohort": Patient.cohort,
-        "age": case(
-            (Patient.birth_year.is_(None), UNKNOWN),
-            else_=_age_band(extract("year", Patient.enrolled_at) - Patient.birth_year),
-        ),
+        "age": _age_band(extract("year", Patient.enrolled_at) - Patient.birth_year),
         "version": func.coalesce(ProgramVersion.number, 0),
         "month": month_of(Patient.enrolled_at, literal(time_zone)),
         "stage": stage,

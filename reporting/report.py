@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 
 import numpy as np
@@ -105,7 +104,6 @@ class Report:
     options: dict[Dim, list[str]]
     tables: dict[str, Table] = field(default_factory=dict)
     months: Table | None = None
-    computed_at: datetime | None = None
 
     @property
     def reached(self) -> list[int | None]:

@@ -38,9 +38,6 @@ class Lines:
     def add(self, line: Sequence[int]) -> None:
         self.lines.append(np.asarray(line, dtype=np.int64))
 
-    def extend(self, other: Lines, offset: int = 0) -> None:
-        self.lines.extend(line + offset for line in other.lines)
-
     def by_length(self) -> dict[int, np.ndarray]:
         """The lines grouped by length, as 2-d arrays, for vectorized passes."""
         groups: dict[int, list[np.ndarray]] = {}
@@ -218,28 +215,3 @@ def _solve(
     """A corner of {0 <= x <= ceiling : equations x = known} minimizing the objective."""
     result = linprog(objective, A_eq=equations, b_eq=known, bounds=(0, ceiling), method="highs")
     return result.x if result.status == 0 else None
-
-
-def cube_lines(shape: Sequence[int], margins: Sequence[Sequence[Sequence[int]] | None]) -> Lines:
-    """The lines of an n-dimensional table stored flat (C order). `margins[axis]` lists that
-    axis's lines as index groups along it, the total last (a plain category axis with its
-    total: `[[0, 1, ..., n-1, n]]`); None for an axis whose entries are separate tables."""
-    lines = Lines()
-    grid = np.indices(shape).reshape(len(shape), -1).T
-    for axis, groups in enumerate(margins):
-        if not groups:
-            continue
-        others = [n for n in range(len(shape)) if n != axis]
-        heads = np.unique(grid[:, others], axis=0) if others else np.zeros((1, 0), dtype=int)
-        for group in groups:
-            for head in heads:
-                coordinates = np.zeros((len(group), len(shape)), dtype=np.int64)
-                coordinates[:, others] = head
-                coordinates[:, axis] = group
-                lines.add(np.ravel_multi_index(coordinates.T, shape))
-    return lines
-
-
-def partition(size: int) -> list[list[int]]:
-    """The one line of an axis of `size` categories followed by their total."""
-    return [list(range(size + 1))]

@@ -4,6 +4,8 @@ code runs): a hidden count is given away when its least and most possible values
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.optimize import linprog
 
@@ -73,3 +75,28 @@ def pinned_cells(values: np.ndarray, published: np.ndarray, lines: Lines) -> lis
         if None not in ends and abs(ends[0] - ends[1]) < 0.5:  # None: infeasible, never here
             pinned.append(cell)
     return pinned
+
+
+def cube_lines(shape: Sequence[int], margins: Sequence[Sequence[Sequence[int]] | None]) -> Lines:
+    """The lines of an n-dimensional table stored flat (C order). `margins[axis]` lists that
+    axis's lines as index groups along it, the total last (a plain category axis with its
+    total: `[[0, 1, ..., n-1, n]]`); None for an axis whose entries are separate tables."""
+    lines = Lines()
+    grid = np.indices(shape).reshape(len(shape), -1).T
+    for axis, groups in enumerate(margins):
+        if not groups:
+            continue
+        others = [n for n in range(len(shape)) if n != axis]
+        heads = np.unique(grid[:, others], axis=0) if others else np.zeros((1, 0), dtype=int)
+        for group in groups:
+            for head in heads:
+                coordinates = np.zeros((len(group), len(shape)), dtype=np.int64)
+                coordinates[:, others] = head
+                coordinates[:, axis] = group
+                lines.add(np.ravel_multi_index(coordinates.T, shape))
+    return lines
+
+
+def partition(size: int) -> list[list[int]]:
+    """The one line of an axis of `size` categories followed by their total."""
+    return [list(range(size + 1))]

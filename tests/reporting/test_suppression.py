@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from suppression_audit import pinned_cells
+from suppression_audit import cube_lines, partition, pinned_cells
 
-from pelvicoach.reporting.suppression import cube_lines, partition, protect
+from pelvicoach.reporting.suppression import protect
 
 
 def with_totals(inner: np.ndarray) -> np.ndarray:
