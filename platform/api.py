@@ -46,6 +46,7 @@ class Operation:
     status: int = 200
     errors: list[int] = field(default_factory=list)
     idempotent: bool = False
+    query: type[Schema] | None = None
 
 
 # Per client address as well, so made-up keys cannot buy a fresh budget on every call.
@@ -72,9 +73,11 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     idempotent: bool = False,
+    query: type[Schema] | None = None,
 ) -> Callable[[F], F]:
     """Authenticate the API key, check `scope` (None: any valid key) and document the route.
-    `idempotent`: the call honours an `Idempotency-Key` header (`platform/idempotency.py`)."""
+    `idempotent`: the call honours an `Idempotency-Key` header (`platform/idempotency.py`).
+    `query`: the query parameters, for the document (the view reads and checks them)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -100,12 +103,21 @@ def operation(
             body,
             response,
             status,
-            # A body the platform cannot take at all (not JSON, a NUL character): 400.
+            # A body or query the platform cannot take at all (not JSON, a NUL character): 400.
             sorted(
-                {401, 403, 404, 422, 429, *([400] if body else []), *([409] if idempotent else [])}
+                {
+                    401,
+                    403,
+                    404,
+                    422,
+                    429,
+                    *([400] if body or query else []),
+                    *([409] if idempotent else []),
+                }
                 | set(errors)
             ),
             idempotent,
+            query,
         )
         per_key = limiter.limit(_api_limit, key_func=_key_limit)(wrapped)
         return limiter.limit(ADDRESS_LIMIT)(per_key)  # type: ignore[return-value]
@@ -161,6 +173,7 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.Dict()
+    allowed = fields.List(fields.String(), metadata={"description": "The values offered instead"})
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
@@ -232,6 +245,8 @@ def _describe(meta: Operation, rule: Any) -> dict[str, Any]:
                 },
             }
         )
+    if meta.query:
+        parameters.append({"in": "query", "schema": meta.query})  # one per field, by apispec
     if parameters:
         described["parameters"] = parameters
     if meta.body:
@@ -243,7 +258,8 @@ def _describe(meta: Operation, rule: Any) -> dict[str, Any]:
 
 
 HTTP_REASONS = {
-    400: "The body is not JSON, or holds characters no text may hold",
+    400: "The body is not JSON, a query value is not one offered, or either holds characters"
+    " no text may hold",
     401: "No valid API key",
     403: "The key lacks the scope",
     404: "Not found",

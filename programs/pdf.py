@@ -9,24 +9,22 @@ log = logging.getLogger(__name__)
 
 
 @cache
-def _html_class():
-    """WeasyPrint's HTML, or None where its system libraries are missing: then the portal
-    offers a printable page instead and says why."""
+def _weasyprint():
+    """WeasyPrint's HTML and a fetcher of nothing but data: URLs (the charts written into the
+    page), or None where its system libraries are missing: then the portal offers a printable
+    page instead and says why."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML, URLFetcher
     except OSError as exc:  # libpango or libgobject not installed
         log.warning("PDFs unavailable: %s", exc)
         return None
-    return HTML
+    return HTML, URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
 
 
 def render(html: str) -> bytes | None:
     """The PDF of `html` (self-contained: no external files are fetched), or None."""
-    html_class = _html_class()
-    if html_class is None:
+    found = _weasyprint()
+    if found is None:
         return None
-    return html_class(string=html, url_fetcher=_no_fetching).write_pdf()
-
-
-def _no_fetching(url: str, *args: object, **kwargs: object) -> dict:
-    raise ValueError(f"no external resources in PDFs: {url}")
+    html_class, fetcher = found
+    return html_class(string=html, url_fetcher=fetcher).write_pdf()

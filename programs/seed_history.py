@@ -17,6 +17,7 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.programs.enrolment.models import Consent, ConsentKind, Phase
 from pelvicoach.programs.followup.models import Reassessment, Referral
 from pelvicoach.programs.intake.models import Intake
+from pelvicoach.programs.reminders.models import ReminderSend
 from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
 from pelvicoach.tenants.care_providers import ProviderKind
 
@@ -103,9 +104,41 @@ def _sets(rng: random.Random, tenant_id: int, patient_id: int, start: date, toda
     return rows
 
 
+def _sends(
+    rng: random.Random, tenant_id: int, patient_id: int, start: date, today: date, days: set[date]
+) -> list:
+    """Her reminders (two mornings in three, for the keen half) and a nudge after each week
+    without a set."""
+    rows = []
+    reminded = rng.random() < 0.5
+    quiet = 0
+    day = start
+    while day < today:
+        quiet = 0 if day in days else quiet + 1
+        kind = None
+        if quiet == 7:
+            kind = "nudge"
+        elif reminded and rng.random() < 0.67:
+            kind = "reminder"
+        if kind is not None:
+            moment = datetime.combine(day, time(7, 30), tzinfo=UTC)
+            rows.append(
+                {
+                    "tenant_id": tenant_id,
+                    "patient_id": patient_id,
+                    "kind": kind,
+                    "slot": f"{kind}:{day.isoformat()}",
+                    "created_at": moment,
+                    "sent_at": moment,
+                }
+            )
+        day += timedelta(days=1)
+    return rows
+
+
 def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datetime) -> None:
     """Insert every woman's history, one executemany per table."""
-    consents, intakes, plans, sets, checks, referrals = [], [], [], [], [], []
+    consents, intakes, plans, sets, sends, checks, referrals = [], [], [], [], [], [], []
     today = now.date()
     for woman in women:
         if woman.phase != Phase.INFORMATION or rng.random() < 0.7:
@@ -168,7 +201,9 @@ def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datet
                 "updated_at": done,
             }
         )
-        sets += _sets(rng, tenant_id, woman.id, start, today)
+        hers = _sets(rng, tenant_id, woman.id, start, today)
+        sets += hers
+        sends += _sends(rng, tenant_id, woman.id, start, today, {row["day"] for row in hers})
         isi = scores["isi"]
         for week, answers in CHECK_IN_WEEKS.items():
             moment = datetime.combine(start + timedelta(weeks=week), time(20), tzinfo=UTC)
@@ -193,6 +228,7 @@ def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datet
         (Referral, referrals),
         (TrainingPlan, plans),
         (ExerciseSession, sets),
+        (ReminderSend, sends),
         (Reassessment, checks),
     ):
         if rows:

@@ -8,6 +8,16 @@ bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/st
 
 
 def init_app(app: Flask) -> None:
-    from pelvicoach.reporting import views  # noqa: F401 (its routes)
+    from pelvicoach.platform import schedule
+    from pelvicoach.reporting import (
+        api,
+        export_views,  # noqa: F401 (its routes)
+        exports,
+        views,  # noqa: F401 (its routes)
+    )
+    from pelvicoach.reporting.benchmark_views import bp as benchmark_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(benchmark_bp)
+    schedule.register(schedule.Periodic("purge-report-exports", exports.purge, every=3600))

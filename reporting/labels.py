@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from pelvicoach.reporting.population import Stage
@@ -12,6 +16,7 @@ DIMS = {
     Dim.COHORT: _l("Group"),
     Dim.AGE: _l("Age at enrolment"),
     Dim.VERSION: _l("Program version"),
+    Dim.TEAM: _l("Team of her clinician"),
 }
 STAGES = {
     Stage.INVITED: _l("Invited or enrolled"),
@@ -54,6 +59,20 @@ VALUES = {
         0: _l("did not practise"),
         NOT_YET: _l("week not over yet"),
     },
+    "sets_week": {
+        "0": _l("none"),
+        "1-6": _l("1 to 6 (less than one a day)"),
+        "7-13": _l("7 to 13"),
+        "14-20": _l("14 to 20"),
+        "21+": _l("21 or more (three a day)"),
+        NOT_YET: _l("in exercise therapy for less than four weeks"),
+    },
+    "plan": {
+        "meets": _l("did the sets her plan asks for"),
+        "below": _l("did fewer"),
+        NOT_YET: _l("in exercise therapy for less than four weeks"),
+    },
+    "sends": {"reminder": _l("Reminders"), "nudge": _l("Nudges after a quiet week")},
     "pgi": {
         "much_better": _l("much or very much better (PGI-I 1-2)"),
         "not_much_better": _l("less than that (PGI-I 3-7)"),
@@ -95,3 +114,19 @@ TITLES = {
     "red_flag": _l("Red flags"),
     "route": _l("Where the intake sent her"),
 }
+
+
+def month_label(month: str) -> str:
+    """'2026-03' as the reader's language names it."""
+    return format_date(date.fromisoformat(f"{month}-01"), "MMM yyyy")
+
+
+def value_label(dim: Dim, value: str) -> str:
+    """A filter's value as the page offers it."""
+    if dim is Dim.COHORT:
+        return str(VALUES["cohort"][value])
+    if dim is Dim.VERSION:
+        return _("version %(n)s", n=value)
+    if dim is Dim.TEAM and not value:
+        return _("no team")
+    return value

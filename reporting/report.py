@@ -11,12 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
-from pelvicoach.reporting.population import ACTIVE_WEEKS, AGE_BANDS, OUTCOME_WEEKS, Stage
+from pelvicoach.reporting.population import (
+    ACTIVE_WEEKS,
+    AGE_BANDS,
+    CURVE_WEEKS,
+    NO_TEAM,
+    OUTCOME_WEEKS,
+    SET_BANDS,
+    Population,
+    Stage,
+)
 from pelvicoach.reporting.suppression import Lines, protect
 from pelvicoach.tenants.care_providers import ProviderKind
 
@@ -26,12 +36,24 @@ class Dim(StrEnum):
     COHORT = "cohort"
     AGE = "age"
     VERSION = "version"
+    TEAM = "team"  # her clinician's team, where the tenant has teams
 
 
 @dataclass(frozen=True)
 class Setting:
     dim: Dim | None = None  # None: everyone
     value: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Setting:
+        """A setting as the page's filter writes it: "dim:value", or "" for everyone."""
+        if not text:
+            return cls()
+        dim, _sep, value = text.partition(":")
+        return cls(Dim(dim), value)
+
+    def __str__(self) -> str:
+        return f"{self.dim}:{self.value}" if self.dim else ""
 
 
 EVERYONE = Setting()
@@ -52,12 +74,14 @@ STAGES = tuple(range(Stage.TRAINING + 1))
 OUTCOMES = ("much_better", "not_much_better", "no_answer", NOT_YET)
 CHANGES = ("better", "same", "worse", "no_answer", NOT_YET)
 REASONS = ("red_flag", "no_improvement", "control", "tear", "her_request")
+WEEKS = tuple(range(1, CURVE_WEEKS + 1))
+ACTIVE = (1, 0, NOT_YET)  # practised in the week, did not, the week has not ended
+SEND_KINDS = ("reminder", "nudge")
+RETURNS = ("returned", "no_return")  # a set that day or the next, or none
 SPECS = (
     Spec("funnel", "stage", STAGES, "everyone"),
-    *(
-        Spec(f"active_{week}", f"active_{week}", (1, 0, NOT_YET), "training")
-        for week in ACTIVE_WEEKS
-    ),
+    Spec("sets_week", "sets_band", (*SET_BANDS, NOT_YET), "training"),
+    Spec("plan", "plan", ("meets", "below", NOT_YET), "training"),
     Spec("type", "type", ("stress", "urge", "mixed", "other", "none"), "intake"),
     Spec("severity", "severity", ("none", "slight", "moderate", "severe", "very_severe"), "intake"),
     Spec("control", "control", ("sufficient", "unsure", "insufficient"), "intake"),
@@ -96,6 +120,10 @@ class Table:
     def count(self, category: Hashable) -> int | None:
         return next(row.count for row in self.rows if row.category == category)
 
+    def has(self, category: Hashable) -> bool:
+        """Whether the category can occur at all (the calendar rules some out)."""
+        return any(row.category == category for row in self.rows)
+
 
 @dataclass
 class Report:
@@ -104,6 +132,9 @@ class Report:
     options: dict[Dim, list[str]]
     tables: dict[str, Table] = field(default_factory=dict)
     months: Table | None = None
+    # Month of enrolment -> week since enrolment -> who practised (all women, or one year)
+    curve: dict[str, dict[int, Table]] = field(default_factory=dict)
+    computed_at: datetime | None = None
 
     @property
     def reached(self) -> list[int | None]:
@@ -123,6 +154,17 @@ class Report:
         return reached
 
 
+def practising(table: Table) -> float | None:
+    """The share who practised in a week, of those whose week has ended: None where either
+    count is hidden, or the week has ended for nobody."""
+    if not (table.has(1) and table.has(0)):
+        return None
+    active, idle = table.count(1), table.count(0)
+    if active is None or idle is None or active + idle == 0:
+        return None
+    return active / (active + idle)
+
+
 class _System:
     """Counts with keys, and the lines between them."""
 
@@ -130,6 +172,9 @@ class _System:
         self.values: list[int] = []
         self.index: dict[Hashable, int] = {}
         self.lines = Lines()
+        # (cell, women): the cell is hidden whenever the count of women it speaks of is below k
+        self.guards: list[tuple[int, int]] = []
+        self.curve: set[int] = set()  # the cells of the curve by month, protected second
 
     def cell(self, key: Hashable, value: int) -> int:
         if key not in self.index:
@@ -143,15 +188,33 @@ class _System:
     def line(self, parts: list[Hashable], total: Hashable) -> None:
         self.lines.add([self.index[key] for key in parts] + [self.index[total]])
 
+    def protected(self, k: int) -> np.ndarray:
+        """The counts that may be published. The curve by month holds hundreds of small counts:
+        the rest is settled first without it, then the curve is protected around that, hiding
+        its own counts rather than the report's main figures."""
+        values = np.array(self.values, dtype=np.int64)
+        hide = np.zeros(len(values), dtype=bool)
+        for cell, women in self.guards:  # hidden while the women they speak of are under k
+            hide[cell] |= values[women] < k
+        curve = np.zeros(len(values), dtype=bool)
+        curve[list(self.curve)] = True
+        main = Lines([line for line in self.lines.lines if not curve[line].any()])
+        settled = protect(values, main, k, hide) & ~curve
+        return protect(values, self.lines, k, hide | (~settled & ~curve), locked=settled)
 
-def options(women: pd.DataFrame) -> dict[Dim, list[str]]:
+
+def options(population: Population) -> dict[Dim, list[str]]:
+    women = population.women
     years = sorted({month[:4] for month in women["month"]}) if len(women) else []
     versions = sorted({int(v) for v in women["version"]}) if len(women) else []
+    teams = sorted(set(women["team"]) - {NO_TEAM}) if len(women) else []
     return {
         Dim.PERIOD: years,
         Dim.COHORT: ["postpartum", "menopause"],
         Dim.AGE: list(AGE_BANDS),
         Dim.VERSION: [str(v) for v in versions],
+        # Offered once a team is named; women of clinicians without one make up the rest.
+        Dim.TEAM: [*teams, NO_TEAM] if teams else [],
     }
 
 
@@ -162,13 +225,13 @@ def _months(women: pd.DataFrame) -> list[str]:
     return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
-def _slice(women: pd.DataFrame, setting: Setting) -> pd.DataFrame:
+def _slice(frame: pd.DataFrame, setting: Setting) -> pd.DataFrame:
     if setting.dim is None:
-        return women
-    column = {Dim.PERIOD: women["month"].str[:4], Dim.VERSION: women["version"].astype(str)}.get(
-        setting.dim, women.get(setting.dim.value)
+        return frame
+    column = {Dim.PERIOD: frame["month"].str[:4], Dim.VERSION: frame["version"].astype(str)}.get(
+        setting.dim, frame.get(setting.dim.value)
     )
-    return women[column == setting.value]
+    return frame[column == setting.value]
 
 
 def _counts(frame: pd.DataFrame, column: str, categories: tuple) -> dict[Hashable, int]:
@@ -177,9 +240,25 @@ def _counts(frame: pd.DataFrame, column: str, categories: tuple) -> dict[Hashabl
     return {category: int(summed.get(category, 0)) for category in categories}
 
 
-def system_of(women: pd.DataFrame) -> _System:
+def _weeks(
+    trained: pd.DataFrame, practice: pd.DataFrame, weeks: tuple[int, ...] = WEEKS
+) -> dict[int, dict[Hashable, int]]:
+    """For each week since enrolment, of the women in training: who practised in it, who did
+    not (the week has ended), and for whom it has not ended yet."""
+    total = int(trained["n"].sum())
+    active = practice["n"].groupby(practice["week"]).sum()
+    counts = {}
+    for week in weeks:
+        ended = int(trained.loc[trained["weeks_done"] >= week, "n"].sum())
+        practised = int(active.get(week, 0))
+        counts[week] = {1: practised, 0: ended - practised, NOT_YET: total - ended}
+    return counts
+
+
+def system_of(population: Population) -> _System:
     """Every count of every table under every setting, and the lines between them."""
-    choices = options(women)
+    women = population.women
+    choices = options(population)
     settings = [EVERYONE] + [
         Setting(dim, value) for dim, values in choices.items() for value in values
     ]
@@ -189,14 +268,15 @@ def system_of(women: pd.DataFrame) -> _System:
         frame = _slice(women, current)
         everyone = (current, "everyone")
         system.cell(everyone, frame["n"].sum())
+        trained = frame[frame["stage"] == Stage.TRAINING]
+        populations = {
+            "everyone": frame,
+            "intake": frame[frame["stage"] >= Stage.INTAKE],
+            "training": trained,
+            "referred": frame[frame["referral"].isin(DERIVED["referred"][1])],
+        }
         for spec in SPECS:
-            population = {
-                "everyone": frame,
-                "intake": frame[frame["stage"] >= Stage.INTAKE],
-                "training": frame[frame["stage"] == Stage.TRAINING],
-                "referred": frame[frame["referral"].isin(DERIVED["referred"][1])],
-            }[spec.population]
-            counts = _counts(population, spec.column, spec.categories)
+            counts = _counts(populations[spec.population], spec.column, spec.categories)
             keys = [(current, spec.key, category) for category in spec.categories]
             for key, category in zip(keys, spec.categories, strict=True):
                 system.cell(key, counts[category])
@@ -207,6 +287,23 @@ def system_of(women: pd.DataFrame) -> _System:
                     system.line([(current, table, row) for row in rows], (current, total))
             if spec.key == "funnel":
                 system.alias((current, "training"), (current, "funnel", Stage.TRAINING))
+        # Every week of the curve for all women; weeks 4, 8 and 12 under a filter (each week is
+        # a dozen counts more under every setting, for suppression to weigh).
+        weeks = WEEKS if current == EVERYONE else ACTIVE_WEEKS
+        practice = _slice(population.practice, current)
+        for week, counts in _weeks(trained, practice, weeks).items():
+            possible = _possible_in(months, week, population.today)
+            keys = [(current, f"active_{week}", category) for category in possible]
+            if possible == (NOT_YET,):
+                system.alias(keys[0], (current, "training"))
+                continue
+            for key, category in zip(keys, possible, strict=True):
+                system.cell(key, counts[category])
+            if keys:
+                system.line(keys, (current, "training"))
+        _reminders(system, current, _slice(population.sends, current))
+        if current == EVERYONE:
+            _curve(system, population, trained, months)
         if current.dim is Dim.PERIOD:
             ours = [m for m in months if m.startswith(str(current.value))]
             system.line([(EVERYONE, "month", m) for m in ours], everyone)
@@ -230,6 +327,76 @@ def system_of(women: pd.DataFrame) -> _System:
     return system
 
 
+def _reminders(system: _System, current: Setting, sends: pd.DataFrame) -> None:
+    """Reminders and nudges sent and followed by a set: counts of messages, so each is shown
+    only where the women they went to are a group of k or more (a guard), besides being k or
+    more messages itself."""
+    for kind in SEND_KINDS:
+        rows = sends[sends["kind"] == kind]
+        returned, sent = int(rows["returned"].sum()), int(rows["sends"].sum())
+        total = (current, "sends", kind)
+        system.cell(total, sent)
+        keys = [(*total, category) for category in RETURNS]
+        system.cell(keys[0], returned)
+        system.cell(keys[1], sent - returned)
+        system.line(keys, total)
+        reached = system.cell((current, "reached", kind), rows["n"].sum())
+        for key in (total, *keys):
+            system.guards.append((system.index[key], reached))
+
+
+def _curve(
+    system: _System, population: Population, trained: pd.DataFrame, months: list[str]
+) -> None:
+    """The weeks of the women in training by the month they enrolled (all women only: a month
+    lies in one year, so the year filter reads these same counts). A week every woman of the
+    month has ended has no "not yet", one none can have ended has only that: the calendar says
+    so to anyone, so those are not counts to protect (hidden zeros known to all would pin the
+    counts beside them)."""
+    practice = population.practice
+    for month in months:
+        ours = trained[trained["month"] == month]
+        total = (EVERYONE, "curve", month)
+        system.curve.add(system.cell(total, ours["n"].sum()))
+        weeks = _weeks(ours, practice[practice["month"] == month])
+        for week, counts in weeks.items():
+            possible = _possible(month, week, population.today)
+            keys = [(*total[1:], week, category) for category in possible]
+            keys = [(EVERYONE, *key) for key in keys]
+            if possible == (NOT_YET,):
+                system.alias(keys[0], total)
+                continue
+            for key, category in zip(keys, possible, strict=True):
+                system.curve.add(system.cell(key, counts[category]))
+            system.line(keys, total)
+    if months:
+        system.line([(EVERYONE, "curve", month) for month in months], (EVERYONE, "training"))
+        for week in WEEKS:
+            for category in ACTIVE:
+                parts = [(EVERYONE, "curve", m, week, category) for m in months]
+                parts = [part for part in parts if part in system.index]
+                if parts:
+                    system.line(parts, (EVERYONE, f"active_{week}", category))
+
+
+def _possible_in(months: list[str], week: int, today: date) -> tuple[Hashable, ...]:
+    """What week `week` can be for some woman enrolled in one of `months`."""
+    found = {category for month in months for category in _possible(month, week, today)}
+    return tuple(category for category in ACTIVE if category in found)
+
+
+def _possible(month: str, week: int, today: date) -> tuple[Hashable, ...]:
+    """What week `week` since enrolment can be for a woman who enrolled in `month`, by the
+    calendar alone."""
+    period = pd.Period(month, freq="M")
+    first, last = period.start_time.date(), min(period.end_time.date(), today)
+    if (today - first).days < 7 * week:
+        return (NOT_YET,)
+    if (today - last).days >= 7 * week:
+        return (1, 0)
+    return ACTIVE
+
+
 @dataclass(frozen=True)
 class Published:
     """Every count of every setting as it may be shown (None where hidden): worked out once
@@ -239,44 +406,74 @@ class Published:
     options: dict[Dim, list[str]]
     months: list[str]
     k: int
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def report(self, setting: Setting) -> Report:
         shown = self.counts.get
-        report = Report(setting=setting, k=self.k, options=self.options)
-        for spec in SPECS:
-            report.tables[spec.key] = Table(
-                rows=[Row(c, shown((setting, spec.key, c))) for c in spec.categories],
-                total=shown((setting, spec.population)),
+        report = Report(
+            setting=setting, k=self.k, options=self.options, computed_at=self.computed_at
+        )
+
+        def table(key: str, categories: tuple, total: Hashable) -> Table:
+            return Table(
+                rows=[Row(c, shown((setting, key, c))) for c in categories],
+                total=shown((setting, total)),
             )
-        month_setting = EVERYONE if setting.dim is Dim.PERIOD else setting
-        ours = [
-            m
-            for m in self.months
-            if setting.dim is None
-            or setting.dim is not Dim.PERIOD
-            or m.startswith(str(setting.value))
-        ]
+
+        for spec in SPECS:
+            report.tables[spec.key] = table(spec.key, spec.categories, spec.population)
+        for week in WEEKS:
+            present = tuple(c for c in ACTIVE if (setting, f"active_{week}", c) in self.counts)
+            if present:
+                report.tables[f"active_{week}"] = table(f"active_{week}", present, "training")
+        for kind in SEND_KINDS:
+            report.tables[f"sends_{kind}"] = Table(
+                rows=[Row(c, shown((setting, "sends", kind, c))) for c in RETURNS],
+                total=shown((setting, "sends", kind)),
+            )
+            report.tables[f"reached_{kind}"] = Table(
+                rows=[Row("women", shown((setting, "reached", kind)))],
+                total=shown((setting, "everyone")),
+            )
+        by_year = setting.dim is Dim.PERIOD
+        ours = [m for m in self.months if not by_year or m.startswith(str(setting.value))]
+        month_setting = EVERYONE if by_year else setting
         report.months = Table(
             rows=[Row(m, shown((month_setting, "month", m))) for m in ours],
             total=shown((setting, "everyone")),
         )
+        if setting.dim is None or by_year:
+            report.curve = {
+                month: {
+                    week: Table(
+                        rows=[
+                            Row(c, shown(key))
+                            for c in ACTIVE
+                            if (key := (EVERYONE, "curve", month, week, c)) in self.counts
+                        ],
+                        total=shown((EVERYONE, "curve", month)),
+                    )
+                    for week in WEEKS
+                }
+                for month in ours
+            }
         return report
 
 
-def publishable(women: pd.DataFrame, k: int) -> Published:
+def publishable(population: Population, k: int) -> Published:
     """Suppress once over the whole system of counts."""
-    system = system_of(women)
-    published = protect(np.array(system.values, dtype=np.int64), system.lines, k)
+    system = system_of(population)
+    published = system.protected(k)
     return Published(
         counts={
             key: system.values[at] if published[at] else None for key, at in system.index.items()
         },
-        options=options(women),
-        months=_months(women),
+        options=options(population),
+        months=_months(population.women),
         k=k,
     )
 
 
-def build(women: pd.DataFrame, setting: Setting, k: int) -> Report:
+def build(population: Population, setting: Setting, k: int) -> Report:
     """The report under one setting (tests and one-off use; pages keep `publishable`'s result)."""
-    return publishable(women, k).report(setting)
+    return publishable(population, k).report(setting)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -33,7 +33,7 @@ def _month_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
 
 
 class days_between(FunctionElement):  # noqa: N801
-    """Whole days from one timestamp to another (negative before)."""
+    """Whole days from one timestamp or day to another (negative before)."""
 
     type = Integer()
     inherit_cache = True
@@ -49,3 +49,22 @@ def _days_pg(element: days_between, compiler: Any, **kw: Any) -> str:
 def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"CAST(julianday(date({end})) - julianday(date({start})) AS INTEGER)"
+
+
+class local_day(FunctionElement):  # noqa: N801
+    """The calendar day of a timestamp in a time zone: her day, as the session log keeps it."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_day, "postgresql")
+def _local_day_pg(element: local_day, compiler: Any, **kw: Any) -> str:
+    moment, zone = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(timezone({zone}, {moment}))::date"
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element: local_day, compiler: Any, **kw: Any) -> str:
+    moment, _zone = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"date({moment})"

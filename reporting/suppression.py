@@ -27,6 +27,8 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_array
 
+ASK_EACH_UP_TO = 16  # unsure counts asked one by one; more are taken as pinned
+
 
 class Lines:
     """Additive relations between the cells of a flat vector of counts: each line is an array
@@ -46,20 +48,35 @@ class Lines:
         return {length: np.vstack(rows) for length, rows in groups.items()}
 
 
-def protect(values: np.ndarray, lines: Lines, k: int) -> np.ndarray:
-    """A mask of the counts that may be published (True) for the flat vector `values`."""
+def protect(
+    values: np.ndarray,
+    lines: Lines,
+    k: int,
+    hide: np.ndarray | None = None,
+    locked: np.ndarray | None = None,
+) -> np.ndarray:
+    """A mask of the counts that may be published (True) for the flat vector `values`. `hide`
+    marks counts to hide from the start besides those below k (messages sent to fewer than k
+    women, say); `locked` marks published counts never to hide as a second count (a part of
+    the report settled before, when the rest is protected around it)."""
     values = np.asarray(values, dtype=np.int64)
     published = values >= k
+    if hide is not None:
+        published &= ~hide
+    if locked is None:
+        locked = np.zeros(len(values), dtype=bool)
     groups = lines.by_length()
     free: set[int] = set()  # hidden counts shown to have room: hiding more only adds room
     while True:
-        while _line_rule(values, published, groups):
+        while _line_rule(values, published, locked, groups):
             pass
-        if not _audit(values, published, lines, free):
+        if not _audit(values, published, locked, lines, free):
             return published
 
 
-def _line_rule(values: np.ndarray, published: np.ndarray, groups: dict[int, np.ndarray]) -> bool:
+def _line_rule(
+    values: np.ndarray, published: np.ndarray, locked: np.ndarray, groups: dict[int, np.ndarray]
+) -> bool:
     """One pass of the line rule over every line; True where it hid something."""
     changed = False
     for length, index in groups.items():
@@ -70,8 +87,9 @@ def _line_rule(values: np.ndarray, published: np.ndarray, groups: dict[int, np.n
         if not exposed.any():
             continue
         # The cheapest second count: the smallest published part; the total as a last resort.
-        cost = np.where(shown, values[index].astype(float), np.inf)
-        cost[:, -1] = np.where(shown[:, -1], np.finfo(float).max, np.inf)
+        open_ = shown & ~locked[index]
+        cost = np.where(open_, values[index].astype(float), np.inf)
+        cost[:, -1] = np.where(open_[:, -1], np.finfo(float).max, np.inf)
         choice = cost[exposed].argmin(axis=1)
         cells = index[exposed, choice]
         possible = np.isfinite(cost[exposed, choice])
@@ -81,14 +99,22 @@ def _line_rule(values: np.ndarray, published: np.ndarray, groups: dict[int, np.n
     return changed
 
 
-def _audit(values: np.ndarray, published: np.ndarray, lines: Lines, free: set[int]) -> bool:
+def _audit(
+    values: np.ndarray, published: np.ndarray, locked: np.ndarray, lines: Lines, free: set[int]
+) -> bool:
     """Hide one more count beside every hidden count that combined lines pin down; True where
     it hid something."""
     touching = [line for line in lines.lines if not published[line].all()]
+    # One line the line rule let stand has two hidden counts or more, not all 0: never pinned.
+    components = [group for group in _components(published, touching) if len(group) > 1]
+    if len(components) > 1:
+        # The groups are independent, so a corner of all of them at once is a corner of each:
+        # a few programs over everything settle what would take a few per group.
+        _pinned(values, published, [line for group in components for line in group], free, False)
     changed = False
-    for component in _components(published, touching):
+    for component in components:
         for pinned in _pinned(values, published, component, free):
-            partner = _nearest_partner(values, published, component, pinned)
+            partner = _nearest_partner(values, published, ~locked, component, pinned)
             if partner is not None:
                 published[partner] = False
                 changed = True
@@ -96,27 +122,36 @@ def _audit(values: np.ndarray, published: np.ndarray, lines: Lines, free: set[in
 
 
 def _nearest_partner(
-    values: np.ndarray, published: np.ndarray, component: list[np.ndarray], pinned: int
+    values: np.ndarray,
+    published: np.ndarray,
+    unlocked: np.ndarray,
+    component: list[np.ndarray],
+    pinned: int,
 ) -> int | None:
-    """The count to hide beside a pinned one: the smallest published part of its own lines, or,
-    where those are all hidden, of the lines next to them (linked by hidden counts), and so on
-    outwards; a total only where no part is left."""
+    """The count to hide beside a pinned one: the smallest published (unlocked) part of its own
+    lines, or, where there is none, of the lines next to them (linked by hidden counts), and so
+    on outwards; a total (what readers look for first) only where no part is left at all, the
+    nearest one."""
     reached, frontier, seen = {pinned}, {pinned}, set()
+    nearest_totals: list[int] = []
     while frontier:
         around = [
             n for n, line in enumerate(component) if n not in seen and frontier & set(line.tolist())
         ]
         if not around:
-            return None
+            break
         seen.update(around)
         lines = [component[n] for n in around]
-        parts = [int(c) for line in lines for c in line[:-1] if published[c]]
-        totals = [int(line[-1]) for line in lines if published[line[-1]]]
-        if parts or totals:
-            return min(parts or totals, key=lambda c: (values[c], c))
+        parts = [int(c) for line in lines for c in line[:-1] if published[c] and unlocked[c]]
+        if parts:
+            return min(parts, key=lambda c: (values[c], c))
+        if not nearest_totals:
+            nearest_totals = [
+                int(line[-1]) for line in lines if published[line[-1]] and unlocked[line[-1]]
+            ]
         frontier = {int(c) for line in lines for c in line if not published[c]} - reached
         reached |= frontier
-    return None
+    return min(nearest_totals, key=lambda c: (values[c], c)) if nearest_totals else None
 
 
 def _components(published: np.ndarray, lines: list[np.ndarray]) -> list[list[np.ndarray]]:
@@ -141,25 +176,32 @@ def _components(published: np.ndarray, lines: list[np.ndarray]) -> list[list[np.
 
 
 def _pinned(
-    values: np.ndarray, published: np.ndarray, component: list[np.ndarray], free: set[int]
+    values: np.ndarray,
+    published: np.ndarray,
+    component: list[np.ndarray],
+    free: set[int],
+    ask_each: bool = True,
 ) -> list[int]:
-    """The hidden counts of this group whose least and most possible values meet."""
+    """The hidden counts of this group whose least and most possible values meet (without
+    `ask_each`, only the counts shown to have room, added to `free`)."""
     hidden = sorted({int(cell) for line in component for cell in line if not published[cell]})
     position = {cell: n for n, cell in enumerate(hidden)}
-    equations = np.zeros((len(component), len(hidden)))
+    entries: list[tuple[int, int, float]] = []  # (line, hidden count, +1 part or -1 total)
     known = np.zeros(len(component))
     for row, line in enumerate(component):
         for cell in line[:-1]:
             if published[cell]:
                 known[row] -= values[cell]
             else:
-                equations[row, position[int(cell)]] += 1
+                entries.append((row, position[int(cell)], 1.0))
         total = int(line[-1])
         if published[total]:
             known[row] += values[total]
         else:
-            equations[row, position[total]] -= 1
-    equations = csr_array(equations)
+            entries.append((row, position[total], -1.0))
+    # Built sparse: a tenant's report holds thousands of counts, most lines a handful of them.
+    rows, columns, signs = zip(*entries, strict=True) if entries else ((), (), ())
+    equations = csr_array((signs, (rows, columns)), shape=(len(component), len(hidden)))
     truth = values[hidden].astype(float)
     # A box well above every true count keeps each program bounded, so every corner tells
     # something; a count with room at all has room inside it (the truth lies strictly within).
@@ -195,8 +237,12 @@ def _pinned(
             objective[[position[cell] for cell in unsure]] = draw(len(unsure))
             if not settle(objective):
                 break
-    pinned = []
-    for cell in unsure:
+    if len(unsure) > ASK_EACH_UP_TO:
+        # Counts no corner, push or mix could move are pinned as a rule: taken so without two
+        # programs each (hiding one more beside a count with room is only safer).
+        return unsure if ask_each else []
+    pinned: list[int] = []
+    for cell in unsure if ask_each else ():
         objective = np.zeros(len(hidden))
         for sign in (-1, 1):  # the largest first: most have room upwards
             objective[position[cell]] = sign

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,8 +15,7 @@ from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import require_tenant
-from pelvicoach.reporting import bp, labels, services
-from pelvicoach.reporting.population import ACTIVE_WEEKS, OUTCOME_WEEKS
+from pelvicoach.reporting import bp, figures, labels, services
 from pelvicoach.reporting.report import EVERYONE, Dim, Report, Setting
 from pelvicoach.tenants.models import REPORT_FLOOR
 from pelvicoach.tenants.services import change_setting
@@ -36,25 +32,18 @@ class MinGroupForm(FlaskForm):
     )
 
 
-def _value_label(dim: Dim, value: str) -> str:
-    if dim is Dim.COHORT:
-        return str(labels.VALUES["cohort"][value])
-    if dim is Dim.VERSION:
-        return _("version %(n)s", n=value)
-    return value
-
-
-def _form(args: MultiDict, options: dict[Dim, list[str]]) -> tuple[FilterForm, Setting]:
+def filter_form(args: MultiDict, options: dict[Dim, list[str]]) -> tuple[FilterForm, Setting]:
     """One filter at a time (see report.py): the choice is a single select."""
     form = FilterForm(args)
     choices: dict[str, list[tuple[str, str]]] = {"": [("", _("All women"))]}
     for dim, values in options.items():
-        choices[str(labels.DIMS[dim])] = [(f"{dim}:{v}", _value_label(dim, v)) for v in values]
+        choices[str(labels.DIMS[dim])] = [
+            (f"{dim}:{v}", labels.value_label(dim, v)) for v in values
+        ]
     form.show.choices = choices
     if not form.validate() or not form.show.data:
         return form, EVERYONE
-    dim, _sep, value = form.show.data.partition(":")
-    return form, Setting(Dim(dim), value)
+    return form, Setting.parse(form.show.data)
 
 
 @bp.get("/")
@@ -81,7 +70,7 @@ def smallest_group():
 def _page(size_form: MinGroupForm | None = None, status: int = 200):
     tenant = require_tenant()
     shown = services.published(tenant)
-    form, setting = _form(request.args, shown.options)
+    form, setting = filter_form(request.args, shown.options)
     result: Report = shown.report(setting)
     audit.record(
         "report.view",
@@ -95,9 +84,5 @@ def _page(size_form: MinGroupForm | None = None, status: int = 200):
         "reporting/report.html",
         form=form,
         size_form=size_form,
-        report=result,
-        labels=labels,
-        weeks=ACTIVE_WEEKS,
-        outcome_weeks=OUTCOME_WEEKS,
-        month_label=lambda month: format_date(date.fromisoformat(f"{month}-01"), "MMM yyyy"),
+        **figures.body(result),
     ), (400 if form.errors else status)

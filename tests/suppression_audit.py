@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import csr_array
 
 from pelvicoach.reporting.suppression import Lines
 
@@ -17,22 +18,23 @@ def pinned_cells(values: np.ndarray, published: np.ndarray, lines: Lines) -> lis
     if hidden.size == 0:
         return []
     position = {int(cell): n for n, cell in enumerate(hidden)}
-    rows, known = [], []
+    entries, known = [], []  # (equation, hidden count, sign)
     for line in lines.lines:
-        row = np.zeros(hidden.size)
-        constant = 0.0
+        constant, terms = 0.0, []
         for n, cell in enumerate(line):
             sign = -1 if n == len(line) - 1 else 1
             if published[cell]:
                 constant -= sign * values[cell]
             else:
-                row[position[int(cell)]] += sign
-        if row.any():
-            rows.append(row)
+                terms.append((position[int(cell)], sign))
+        if terms:
+            entries += [(len(known), column, sign) for column, sign in terms]
             known.append(constant)
-    if not rows:
+    if not known:
         return []
-    equations, right = np.array(rows), np.array(known)
+    rows, columns, signs = zip(*entries, strict=True)
+    equations = csr_array((signs, (rows, columns)), shape=(len(known), hidden.size))
+    right = np.array(known)
     truth = values[hidden].astype(float)
     # Bounded well above every count, so each program has a corner; room anywhere means room
     # inside this box, as the truth lies strictly within it.

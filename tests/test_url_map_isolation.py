@@ -31,6 +31,8 @@ from pelvicoach.programs.enrolment import codes
 from pelvicoach.programs.enrolment.bulk import services as bulk
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.monitoring import messages, record
+from pelvicoach.reporting import exports
+from pelvicoach.reporting.models import ExportFormat
 from pelvicoach.tenants.branding import clean_image
 from pelvicoach.tenants.care_providers import ProviderKind, add_provider
 from pelvicoach.tenants.models import AssetKind
@@ -45,7 +47,6 @@ SKIP_ENDPOINTS = {
     "bootstrap.static",
     "portal.static",
     "admin.static",
-    "desk.static",
     "auth.logout",
 }
 # Public pages that send a visitor without their first step back to it, not to sign in.
@@ -53,8 +54,9 @@ PUBLIC_STEPS = {"portal.join_details": "/t/linde/join"}
 METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
 A_ONLY = "lindeboom-eigen"
 A_LEVEL = 13  # a level only A's program has
-# Route parameters that name no one's object: a kind of diary entry or image, a verb.
-NOT_OBJECTS = {"kind", "action"}
+# Route parameters that name no one's object: a kind of diary entry or image, a verb, a table
+# of the report.
+NOT_OBJECTS = {"kind", "action", "table"}
 
 
 @pytest.fixture
@@ -129,6 +131,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
             created_by=admin.id,
         )
         upload = bulk.upload(tenant.id, admin.id, "geheime.patient.csv", b"naam\nX\n", "nl")
+        download = exports.request(tenant.id, admin.id, ExportFormat.CSV, "", "nl")
         token = "tenant-a-reset-token-0123456789abcdef"
         database.session.add(
             password_reset.PasswordResetToken(
@@ -158,7 +161,9 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
             "provider_id": str(provider.id),
             "code_id": str(code.id),
             "import_id": str(upload.id),
+            "export_id": str(download.id),
             "path": f"modules.{A_ONLY}.title",  # a text only A's program has
+            "table": "funnel",
         }
     secrets = [
         "Lindeboom",

@@ -9,7 +9,6 @@ bp = Blueprint(
     "desk",
     __name__,
     template_folder="templates",
-    static_folder="static",
     url_prefix="/staff/enrolment",
 )
 

@@ -184,6 +184,7 @@ def import_progress(import_id: int):
         rows=row.rows,
         good=row.good,
         progress=row.progress,
+        total=row.rows if row.state == ImportState.IMPORTING else 0,
         created=row.created,
     )
 

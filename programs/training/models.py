@@ -76,3 +76,20 @@ class ExerciseSession(TenantScoped, db.Model):
     effort: Mapped[Effort] = mapped_column(enum_column(Effort, "effort"))
     leaked: Mapped[bool] = mapped_column(Boolean)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PracticeDay(TenantScoped, db.Model):
+    """Sets she logged per day of hers: the rollup reports read instead of the session log, a
+    row a day rather than a row a set. The database keeps it (a trigger on exercise_sessions,
+    migration 0022), so every way a set arrives counts: the portal, the API, a seed."""
+
+    __tablename__ = "practice_days"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sets: Mapped[int] = mapped_column(Integer)

@@ -48,6 +48,11 @@ class DetailsForm(FlaskForm):
         _l("Organisation she works for (clinicians)"), validators=[Optional(), Length(max=160)]
     )
     care_provider = SelectField(_l("Contracted care provider (clinicians)"), coerce=int)
+    team = StringField(
+        _l("Team (clinicians, optional)"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("Where a practice has several teams: the report can then show each."),
+    )
 
     def fit(self, tenant: TenantLike) -> None:
         """At an insurer a clinician works for a contracted provider; at a practice she names
@@ -70,6 +75,7 @@ class DetailsForm(FlaskForm):
             number=self.number.data or "",
             organisation=(organisation.data or "") if organisation else "",
             care_provider_id=(provider.data or None) if provider else None,
+            team=self.team.data or "",
         )
 
     def show(self, error: StaffError) -> None:
@@ -186,6 +192,8 @@ def staff_member(user_id: int):
             form.organisation.data = profile.organisation
         if profile is not None and form.care_provider is not None:
             form.care_provider.data = profile.care_provider_id or 0
+        if profile is not None:
+            form.team.data = profile.team
     if form.validate_on_submit():
         before = services.describe(user)
         try:

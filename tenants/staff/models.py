@@ -21,6 +21,8 @@ class StaffProfile(TenantScoped, db.Model):
     )
     registration: Mapped[str] = mapped_column(String(24), default="")
     organisation: Mapped[str] = mapped_column(String(160), default="")
+    # The team she belongs to, where a practice has several: the report's filter by team.
+    team: Mapped[str] = mapped_column(String(60), default="", server_default="")
     # At an insurer: the contracted provider of its directory she works for.
     care_provider_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("care_providers.id", ondelete="RESTRICT")
@@ -40,6 +42,7 @@ class StaffInvitation(TenantScoped, db.Model):
     roles: Mapped[list[str]] = mapped_column(JSON)
     registration: Mapped[str] = mapped_column(String(24), default="")
     organisation: Mapped[str] = mapped_column(String(160), default="")
+    team: Mapped[str] = mapped_column(String(60), default="", server_default="")
     care_provider_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("care_providers.id", ondelete="CASCADE")
     )

@@ -52,6 +52,7 @@ class Details:
     number: str = ""
     organisation: str = ""
     care_provider_id: int | None = None
+    team: str = ""
 
     @property
     def registration(self) -> str | None:
@@ -86,12 +87,13 @@ def _checked(tenant_id: int, tenant_kind: str, details: Details) -> dict[str, An
     if found:
         raise StaffError(found)
     if Role.CLINICIAN not in details.roles:
-        return {"registration": "", "organisation": "", "care_provider_id": None}
+        return {"registration": "", "organisation": "", "care_provider_id": None, "team": ""}
     at_insurer = tenant_kind == "insurer"
     return {
         "registration": details.registration,
         "organisation": provider.name if at_insurer and provider else details.organisation.strip(),
         "care_provider_id": provider.id if at_insurer and provider else None,
+        "team": details.team.strip(),
     }
 
 
@@ -201,6 +203,7 @@ def accept(tenant_id: int, token: str, password: str) -> User:
                 user_id=user.id,
                 registration=invitation.registration,
                 organisation=invitation.organisation,
+                team=invitation.team,
                 care_provider_id=invitation.care_provider_id,
             )
         )
@@ -223,6 +226,7 @@ def describe(user: User) -> dict[str, Any]:
         "active": user.active,
         "registration": profile.registration if profile else "",
         "organisation": profile.organisation if profile else "",
+        "team": profile.team if profile else "",
     }
 
 

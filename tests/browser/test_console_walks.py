@@ -10,6 +10,7 @@ import re
 
 import pyotp
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
@@ -237,7 +238,13 @@ def test_every_admin_and_operator_page_meets_wcag_aa(demo, page: Page, browser):
     accessible(page, problems)
     operator = browser.new_context(locale="nl-NL", bypass_csp=True).new_page()
     staff_sign_in(operator, f"{demo}/login", DEMO_OPERATOR)
-    for path in ("operator/", "operator/tenants/", "operator/tenants/new", "operator/tenants/1"):
+    for path in (
+        "operator/",
+        "operator/tenants/",
+        "operator/tenants/new",
+        "operator/tenants/1",
+        "operator/benchmark/",
+    ):
         for lang in ("nl", "en"):
             operator.goto(f"{demo}/{path}?lang={lang}")
             accessible(operator, problems)
@@ -532,4 +539,52 @@ def test_a_clinician_opens_training_and_writes_and_she_answers_on_her_phone(
     expect(page.get_by_role("row", name=re.compile("Fatima El Amrani"))).to_contain_text(
         "Bericht wacht"
     )
+    assert problems == []
+
+
+def test_an_insurer_analyst_filters_the_report_and_downloads_the_workbook(
+    demo, page: Page, background_worker
+):
+    problems: list[str] = []
+    staff_sign_in(page, f"{demo}/t/horizon/login", "analist@horizon.example")
+    page.get_by_role("navigation", name="Menu medewerkers").get_by_role(
+        "link", name="Rapport"
+    ).click()
+    expect(page.get_by_role("heading", name="Rapport", exact=True)).to_be_visible(timeout=60_000)
+    accessible(page, problems)
+    page.get_by_label("Vrouwen", exact=True).select_option("cohort:postpartum")
+    page.get_by_role("button", name="Tonen").click()
+    expect(page.get_by_label("Vrouwen", exact=True)).to_have_value("cohort:postpartum")
+    expect(page.get_by_role("img", name=re.compile("Staafdiagram van de vrouwen"))).to_have_count(2)
+    accessible(page, problems)
+    page.set_viewport_size({"width": 360, "height": 740})
+    accessible(page, problems)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing runs off
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Excel").click()
+    expect(page.get_by_role("heading", name="Download van het rapport")).to_be_visible()
+    accessible(page, problems)
+    link = page.get_by_role("link", name="Download het bestand")
+    expect(link).to_be_visible(timeout=60_000)  # the job ran; the page showed itself anew
+    accessible(page, problems)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    rows = [
+        [cell for cell in row if cell is not None]
+        for row in book.active.iter_rows(values_only=True)
+    ]
+    assert ["Vrouwen: Groep: na de bevalling"] in rows
+    invited = next(row for row in rows if row[2:3] == ["Uitgenodigd of ingeschreven"])
+    assert isinstance(invited[3], int)
+    assert invited[3] > 200  # the demo insurer's members after giving birth
+    text = " ".join(str(cell) for row in rows for cell in row)
+    for named in (
+        "lotte@horizon.example",
+        "Lotte",
+        "iris@horizon.example",
+        "fatima@horizon.example",
+    ):
+        assert named not in text
     assert problems == []

@@ -17,6 +17,9 @@ BEYOND_THE_SCHEMA = {
     "/api/v1/enrolments/batch",  # its items are free-form here and checked one by one
     "/api/v1/program/settings",
     "/api/v1/program",
+    # A filter is one the tenant's own data offers (its years, its program versions).
+    "/api/v1/reports/summary",
+    "/api/v1/reports/tables/{table}",
 }
 
 

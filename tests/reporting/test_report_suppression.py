@@ -4,32 +4,49 @@ published, comparing settings included (they are lines of the same system)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from suppression_audit import pinned_cells
 
-from pelvicoach.reporting.population import AGE_BANDS
-from pelvicoach.reporting.report import SPECS, system_of
-from pelvicoach.reporting.suppression import protect
+from pelvicoach.reporting.population import AGE_BANDS, DIMENSIONS, Population
+from pelvicoach.reporting.report import SPECS, WEEKS, system_of
 
 CATEGORIES = {spec.column: spec.categories for spec in SPECS}
 
 
 @st.composite
-def groups(draw) -> dict:
+def groups(draw) -> tuple[dict, list[dict], list[dict]]:
+    """A group of women alike, the weeks in which some of them practised, and the reminders
+    and nudges some of them were sent."""
     stage = draw(st.integers(min_value=0, max_value=4))
-    row = {
+    n = draw(st.integers(min_value=1, max_value=14))
+    dims = {
         "cohort": draw(st.sampled_from(["postpartum", "menopause"])),
         "age": draw(st.sampled_from(AGE_BANDS)),
         "version": draw(st.integers(min_value=1, max_value=2)),
         "month": draw(st.sampled_from(["2025-11", "2025-12", "2026-01", "2026-02"])),
-        "stage": stage,
-        "n": draw(st.integers(min_value=1, max_value=14)),
+        "team": draw(st.sampled_from(["", "Noord", "Zuid"])),
     }
-    for week in (4, 8, 12):
-        row[f"active_{week}"] = draw(st.sampled_from([1, 0, None])) if stage == 4 else None
+    row = {**dims, "stage": stage, "n": n}
+    training = stage == 4
+    row["weeks_done"] = draw(st.sampled_from([0, 3, 12])) if training else None
+    for column in ("sets_band", "plan"):
+        row[column] = draw(st.sampled_from(CATEGORIES[column])) if training else None
+    practice = [
+        {**dims, "week": week, "n": active}
+        for week in WEEKS[: row["weeks_done"] or 0]
+        if (active := draw(st.integers(min_value=0, max_value=n)))
+    ]
+    sends = []
+    for kind in ("reminder", "nudge"):
+        if reached := draw(st.integers(min_value=0, max_value=n)):
+            sent = draw(st.integers(min_value=reached, max_value=4 * reached))
+            back = draw(st.integers(min_value=0, max_value=sent))
+            sends.append({**dims, "kind": kind, "sends": sent, "returned": back, "n": reached})
     for column in ("type", "severity", "control", "red_flag", "route"):
         row[column] = draw(st.sampled_from(CATEGORIES[column])) if stage >= 3 else None
     for column in ("pgi_8", "change_8", "pgi_12", "change_12"):
@@ -38,15 +55,31 @@ def groups(draw) -> dict:
     referred = row["referral"] in ("confirmed", "attended")
     for column in ("referral_reason", "referral_kind"):
         row[column] = draw(st.sampled_from(CATEGORIES[column])) if referred else None
-    return row
+    return row, practice, sends
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(groups(), min_size=1, max_size=10), st.integers(min_value=5, max_value=12))
-def test_every_setting_safe_and_nothing_worked_out(rows, k):
-    women = pd.DataFrame(rows)
-    system = system_of(women)
+def test_every_setting_safe_and_nothing_worked_out(drawn, k):
+    population = Population(
+        women=pd.DataFrame([row for row, _practice, _sends in drawn]),
+        practice=frame(
+            [p for _row, practice, _ in drawn for p in practice], [*DIMENSIONS, "week", "n"]
+        ),
+        sends=frame(
+            [s for _row, _p, sends in drawn for s in sends],
+            [*DIMENSIONS, "kind", "sends", "returned", "n"],
+        ),
+        today=date(2026, 3, 15),  # the weeks of the latest months partly ended
+    )
+    system = system_of(population)
     values = np.array(system.values, dtype=np.int64)
-    published = protect(values, system.lines, k)
+    published = system.protected(k)
     assert (values[published] >= k).all()
+    # A count of messages shows only where the women they went to are k or more.
+    assert all(values[women] >= k for cell, women in system.guards if published[cell])
     assert pinned_cells(values, published, system.lines) == []

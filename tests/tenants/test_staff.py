@@ -70,6 +70,7 @@ def test_an_invited_clinician_joins_and_must_set_up_two_step_verification(
             "register": "BIG",
             "number": "19012345601",
             "organisation": "Praktijk De Linde",
+            "team": " Zwolle-Zuid ",
         },
     )
     assert invited.status_code == 302, invited.text
@@ -91,6 +92,7 @@ def test_an_invited_clinician_joins_and_must_set_up_two_step_verification(
         profile = db.session.get(StaffProfile, user.id)
     assert user.roles == {"clinician"}
     assert (profile.registration, profile.organisation) == ("BIG 19012345601", "Praktijk De Linde")
+    assert profile.team == "Zwolle-Zuid"  # the report's filter by team reads it
     setup = newcomer.get("/t/linde/login/setup-2fa")
     secret = re.search(r"[A-Z2-7]{32}", setup.text).group(0)
     done = newcomer.post("/t/linde/login/setup-2fa", data={"code": pyotp.TOTP(secret).now()})
@@ -191,12 +193,15 @@ def test_roles_change_with_before_and_after_and_sessions_end(
             "register": "KRF",
             "number": "1234567",
             "organisation": "De Linde",
+            "team": "Noord",
         },
     )
     assert changed.status_code == 302, changed.text
     (event,) = _events(db, "staff.changed")
     assert event.detail["before"]["roles"] == ["enrolment"]
     assert event.detail["after"]["roles"] == ["clinician", "enrolment"]
+    assert (event.detail["before"]["team"], event.detail["after"]["team"]) == ("", "Noord")
+    assert 'value="Noord"' in client.get(f"/t/linde/admin/staff/{colleague.id}").text
     assert event.detail["after"]["registration"] == "KRF 1234567"
     assert their_client.get("/t/linde/staff/").status_code == 302  # signs in again
     deactivated = client.post(f"/t/linde/admin/staff/{colleague.id}/deactivate")

@@ -1,9 +1,11 @@
-// An import's page while its job runs: ask for the progress every second, move the bar, and
-// show the page anew once the job has finished its step. Without script, the page's own
-// "Show progress" link does the same by hand.
+// A page whose job runs (an import, a report download): ask for the progress every second,
+// move the bar, and show the page anew once the job has finished its step. The box says where
+// to ask (data-url), the state it was shown in (data-state) and how to word the progress
+// (data-template, with {done} and {total}); the answer is JSON {state, progress, total}.
+// Without script, the page's own "Show progress" link does the same by hand.
 (function () {
   "use strict";
-  const box = document.getElementById("import-progress");
+  const box = document.querySelector("[data-job-progress]");
   if (!box) return;
   const bar = box.querySelector("progress");
   const text = box.querySelector("[data-progress-text]");
@@ -27,14 +29,13 @@
       window.location.reload();
       return;
     }
-    const total = startState === "importing" ? data.rows : 0;
-    if (total > 0) {
-      bar.max = total;
+    if (data.total > 0) {
+      bar.max = data.total;
       bar.value = data.progress;
     }
     text.textContent = template
       .replace("{done}", data.progress.toLocaleString())
-      .replace("{total}", total.toLocaleString());
+      .replace("{total}", data.total.toLocaleString());
     window.setTimeout(poll, 1000);
   }
   window.setTimeout(poll, 500);
