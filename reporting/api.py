@@ -58,8 +58,15 @@ def _read(asked: list[str], table: str | None = None) -> Report:
 
 
 def _tables(report: Report) -> dict[str, Table]:
+    """The report's tables, enrolments per month, and the practising curve by month of
+    enrolment as one table a month and week (all women, or a year: as the page shows it)."""
     months = {MONTHS: report.months} if report.months is not None else {}
-    return {**report.tables, **months}
+    curve = {
+        f"curve_{month}_week_{week}": table
+        for month, by_week in report.curve.items()
+        for week, table in by_week.items()
+    }
+    return {**report.tables, **months, **curve}
 
 
 def _answer(report: Report, **payload: Any) -> dict[str, Any]:

@@ -141,6 +141,8 @@ def _query(setting: Setting) -> str:
 def _as_json(report) -> list[dict]:
     """The tables of a `Report` as the API should give them."""
     tables = {**report.tables, "months": report.months}
+    for month, by_week in report.curve.items():  # all women, or a year: the curve by month
+        tables |= {f"curve_{month}_week_{week}": table for week, table in by_week.items()}
     return [
         {
             "key": key,
@@ -184,6 +186,7 @@ def test_every_answer_has_the_pages_figures_and_names_no_woman(client, linde, wo
         assert all(count >= 10 for count in counts if count is not None)
     assert hidden
     assert shown
+    assert any(table["key"].startswith("curve_") for table in _as_json(published.report(EVERYONE)))
     # A table on its own is the summary's (the same code serves every key).
     menopause = Setting(Dim.COHORT, "menopause")
     applied = {"dimension": "cohort", "value": "menopause"}
