@@ -59,8 +59,9 @@ def listing(report: Report) -> Iterator[Line]:
         labels.VALUES["plan"],
     )
     for kind, title in labels.VALUES["sends"].items():
-        names = {"returned": _("followed by a set"), "no_return": _("no set that day or the next")}
-        yield from _table(section, str(title), report.tables[f"sends_{kind}"], names)
+        yield from _table(
+            section, str(title), report.tables[f"sends_{kind}"], labels.VALUES["returns"]
+        )
         reached = report.tables[f"reached_{kind}"]
         yield section, str(title), _("women they went to"), reached.count("women"), reached.total
     section = _("Intake outcomes")

@@ -44,7 +44,7 @@ def export():
     if fmt not in set(ExportFormat) or form.errors:
         flash(_("Choose a format and a filter the page offers."), "danger")
         return redirect(url_for("reports.report"))
-    row = exports.request(
+    row = exports.ask_for(
         tenant.id, current_user.id, ExportFormat(fmt), str(setting), str(get_locale())
     )
     audit.record(

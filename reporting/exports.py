@@ -19,7 +19,7 @@ from pelvicoach.tenants.models import Tenant
 LINK_VALID = timedelta(hours=24)
 
 
-def request(
+def ask_for(
     tenant_id: int, user_id: int, fmt: ExportFormat, setting: str, locale: str
 ) -> ReportExport:
     """Store the request and queue its job with the caller's transaction."""

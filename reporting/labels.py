@@ -73,6 +73,10 @@ VALUES = {
         NOT_YET: _l("in exercise therapy for less than four weeks"),
     },
     "sends": {"reminder": _l("Reminders"), "nudge": _l("Nudges after a quiet week")},
+    "returns": {
+        "returned": _l("followed by a set"),
+        "no_return": _l("no set that day or the next"),
+    },
     "pgi": {
         "much_better": _l("much or very much better (PGI-I 1-2)"),
         "not_much_better": _l("less than that (PGI-I 3-7)"),

@@ -131,7 +131,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
             created_by=admin.id,
         )
         upload = bulk.upload(tenant.id, admin.id, "geheime.patient.csv", b"naam\nX\n", "nl")
-        download = exports.request(tenant.id, admin.id, ExportFormat.CSV, "", "nl")
+        download = exports.ask_for(tenant.id, admin.id, ExportFormat.CSV, "", "nl")
         token = "tenant-a-reset-token-0123456789abcdef"
         database.session.add(
             password_reset.PasswordResetToken(
