@@ -3,6 +3,7 @@ fetched through a link that expires. Only what the page publishes goes into a fi
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import force_locale
@@ -17,6 +18,8 @@ from pelvicoach.reporting.report import Setting
 from pelvicoach.tenants.models import Tenant
 
 LINK_VALID = timedelta(hours=24)
+
+log = logging.getLogger(__name__)
 
 
 def ask_for(
@@ -43,12 +46,25 @@ def ask_for(
 
 def build(export_id: int) -> None:
     """The job: the tenant's published report (from the cache when fresh), then the file in the
-    language of whoever asked. A second run of a finished export does nothing."""
+    language of whoever asked. A second run of a finished export does nothing. One that fails
+    says so on its page at once (asking again is one click) rather than showing a bar that never
+    moves while the job is tried again; the error goes to the log."""
     row = db.session.get(ReportExport, export_id)
     if row is None or not row.busy:
         return
     row.state, row.progress = ExportState.RUNNING, 5
     db.session.commit()
+    try:
+        _make(row)
+    except Exception:
+        log.exception("report export %s failed", export_id)
+        db.session.rollback()
+        row = db.session.get(ReportExport, export_id)
+        row.state, row.finished_at = ExportState.FAILED, datetime.now(UTC)
+    db.session.commit()
+
+
+def _make(row: ReportExport) -> None:
     tenant = db.session.get(Tenant, row.tenant_id)
     report = services.published(tenant).report(Setting.parse(row.filter))
     row.progress = 60
@@ -56,7 +72,6 @@ def build(export_id: int) -> None:
     with force_locale(row.locale):
         row.content = export_files.WRITERS[row.format](report, tenant.name)
     row.state, row.progress, row.finished_at = ExportState.DONE, 100, datetime.now(UTC)
-    db.session.commit()
 
 
 def expired(row: ReportExport, now: datetime | None = None) -> bool:

@@ -5,14 +5,13 @@ pseudonym, exact date or free text, only categories and how many women share the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Select, Subquery, and_, case, exists, extract, func, literal, select
+from sqlalchemy import Select, Subquery, and_, case, extract, func, literal, select
 from sqlalchemy.orm import aliased
 
 from pelvicoach.platform.extensions import db
@@ -24,7 +23,7 @@ from pelvicoach.programs.followup.rules import PGI_SUCCESS
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import Route
 from pelvicoach.programs.reminders.models import ReminderSend
-from pelvicoach.programs.training.models import PracticeDay, TrainingPlan
+from pelvicoach.programs.training.models import PracticeDay, PracticeWeeks, TrainingPlan
 from pelvicoach.reporting.sql import days_between, local_day, month_of
 from pelvicoach.tenants.staff.models import StaffProfile
 
@@ -127,65 +126,101 @@ class _Scope:
 
 
 def gather(tenant_id: int, time_zone: str, now: datetime) -> Population:
-    _without_jit()
+    _tuned()
     scope = _Scope(tenant_id, time_zone, now)
     return Population(_women(scope), _practice(scope), _sends(scope), scope.today)
 
 
 def women(tenant_id: int, time_zone: str, now: datetime) -> pd.DataFrame:
     """The women and their facts alone (the operator's benchmark needs no more)."""
-    _without_jit()
+    _tuned()
     return _women(_Scope(tenant_id, time_zone, now))
 
 
-def _without_jit() -> None:
-    """PostgreSQL's JIT compiles the women's query (hundreds of expressions, with a cost its
-    correlated subqueries inflate far past the JIT thresholds) for longer than the query runs:
-    seconds at any size (tests/perf/bench_report.py). Off for this transaction only."""
+def _tuned() -> None:
+    """Settings for this transaction only, on PostgreSQL: no JIT (it compiled the women's query,
+    hundreds of expressions, for longer than the query runs: seconds at any size), and memory
+    enough to group the women by their facts in a hash table rather than by sorting them on
+    disk (tests/perf/bench_report.py)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.set_config("jit", "off", True)))
+        db.session.execute(select(func.set_config("work_mem", "64MB", True)))
 
 
-def _unlocked(scope: _Scope) -> tuple[Any, Any]:
-    """Whether her intake is done, and whether training is open (a nested funnel: opened by
-    the intake or by a clinician, counted once her intake is done)."""
-    done = aliased(Intake)
-    intake_done = exists().where(*scope.hers(done), done.completed_at.is_not(None))
-    unlocked = intake_done & (
-        exists().where(*scope.hers(TrainingPlan))
-        | exists().where(
-            *scope.hers(done), done.completed_at.is_not(None), done.route == Route.TRAINING
+class _Her:
+    """What the report reads about each woman beyond her own row, one row per woman each (her
+    latest intake, her plan, ...), joined to her: every fact is read once per woman, however
+    many figures use it (correlated subqueries were evaluated again at every mention)."""
+
+    def __init__(self, scope: _Scope) -> None:
+        tenant = scope.tenant_id
+        self.intake = _latest(
+            Intake,
+            (Intake.completed_at.desc(), Intake.id.desc()),
+            Intake.tenant_id == tenant,
+            Intake.completed_at.is_not(None),
+            id=Intake.id,
+            scores=Intake.scores,
+            rule=Intake.rule,
+            route=Intake.route,
+            # Training opened by any of her intakes (a later one may have said wait)
+            opened=func.max(case((Intake.route == Route.TRAINING, 1), else_=0)).over(
+                partition_by=Intake.patient_id
+            ),
         )
+        self.plan = aliased(TrainingPlan)
+        self.intake_done = self.intake.c.id.is_not(None)
+        # A nested funnel: opened by the intake or by a clinician, once her intake is done
+        self.unlocked = self.intake_done & (self.plan.id.is_not(None) | (self.intake.c.opened == 1))
+
+    def joined(self, query: Select) -> Select:
+        return query.outerjoin(self.intake, self.intake.c.patient_id == Patient.id).outerjoin(
+            self.plan,
+            and_(self.plan.tenant_id == Patient.tenant_id, self.plan.patient_id == Patient.id),
+        )
+
+
+def _latest(model: Any, order: tuple, *where: Any, **columns: Any) -> Subquery:
+    """Her latest row of `model` by `order` (one row per woman), with `columns`."""
+    rank = func.row_number().over(partition_by=model.patient_id, order_by=order)
+    ranked = (
+        select(model.patient_id.label("patient_id"), rank.label("rank"))
+        .add_columns(*(column.label(name) for name, column in columns.items()))
+        .where(*where)
+        .subquery()
     )
-    return intake_done, unlocked
+    return select(ranked).where(ranked.c.rank == 1).subquery()
+
+
+def _women_with(scope: _Scope, model: Any, *where: Any) -> Subquery:
+    """The women with at least one row of `model` (matching `where`)."""
+    return (
+        select(model.patient_id.label("patient_id"))
+        .where(model.tenant_id == scope.tenant_id, *where)
+        .group_by(model.patient_id)
+        .subquery()
+    )
 
 
 def _women(scope: _Scope) -> pd.DataFrame:
     """One row per combination of dimensions and facts, with `n` women in it."""
-    hers = scope.hers
-    done = aliased(Intake)  # her intakes, apart from the latest joined below
-    latest_intake = (
-        select(done.id)
-        .where(*hers(done), done.completed_at.is_not(None))
-        .order_by(done.completed_at.desc(), done.id.desc())
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
-    )
-    intake_done, unlocked = _unlocked(scope)
+    her = _Her(scope)
+    intake, unlocked = her.intake, her.unlocked
+    consented = _women_with(scope, Consent, Consent.kind == ConsentKind.HEALTH_DATA)
     stage = case(
         (unlocked, Stage.TRAINING),
-        (intake_done, Stage.INTAKE),
-        (
-            exists().where(*hers(Consent), Consent.kind == ConsentKind.HEALTH_DATA),
-            Stage.CONSENTED,
-        ),
+        (her.intake_done, Stage.INTAKE),
+        (consented.c.patient_id.is_not(None), Stage.CONSENTED),
         (Patient.user_id.is_not(None), Stage.REGISTERED),
         else_=Stage.INVITED,
     )
     enrolled_days = scope.enrolled_days
-    scores = Intake.scores
+    scores = intake.c.scores
     baseline = func.coalesce(scores["isi"].as_integer(), 0)
+    recent = _recent_sets(scope)
+    answers = _answers(scope)
+    referral = _referral(scope)
+    alerted = _women_with(scope, CareAlert)
     columns = {
         **scope.dimensions,
         "stage": stage,
@@ -195,27 +230,30 @@ def _women(scope: _Scope) -> pd.DataFrame:
             (enrolled_days >= 7 * CURVE_WEEKS, CURVE_WEEKS),
             else_=enrolled_days // 7,
         ),
-        **_recent_practice(scope, unlocked, func.coalesce(PLAN.level, 1)),
+        **_recent_practice(
+            scope, unlocked, func.coalesce(recent.c.sets, 0), func.coalesce(her.plan.level, 1)
+        ),
         "type": scores["incontinence_type"].as_string(),
         "severity": scores["isi_severity"].as_string(),
         "control": scores["control"].as_string(),
-        "red_flag": case((Intake.rule == "red_flag", "yes"), (Intake.id.is_not(None), "no")),
-        "route": Intake.route,
-        **_outcomes(hers, unlocked, baseline, scope.today),
-        **_referrals(hers),
+        "red_flag": case((intake.c.rule == "red_flag", "yes"), (intake.c.id.is_not(None), "no")),
+        "route": intake.c.route,
+        **_outcomes(answers, her.plan.practice_started_on, unlocked, baseline, scope.today),
+        **_referrals(referral, alerted, intake),
     }
     per_woman = (
-        scope.joined(select(*(column.label(name) for name, column in columns.items())))
-        .select_from(Patient)
-        .outerjoin(Intake, and_(Intake.tenant_id == scope.tenant_id, Intake.id == latest_intake))
-        .outerjoin(
-            LATEST_REFERRAL,
-            and_(
-                LATEST_REFERRAL.tenant_id == scope.tenant_id,
-                LATEST_REFERRAL.id == _latest_referral(hers),
-            ),
+        her.joined(
+            scope.joined(
+                select(*(column.label(name) for name, column in columns.items())).select_from(
+                    Patient
+                )
+            )
         )
-        .outerjoin(PLAN, and_(*hers(PLAN)))
+        .outerjoin(consented, consented.c.patient_id == Patient.id)
+        .outerjoin(recent, recent.c.patient_id == Patient.id)
+        .outerjoin(answers, answers.c.patient_id == Patient.id)
+        .outerjoin(referral, referral.c.patient_id == Patient.id)
+        .outerjoin(alerted, alerted.c.patient_id == Patient.id)
         .subquery()
     )
     return scope.grouped(per_woman, list(columns))
@@ -223,50 +261,70 @@ def _women(scope: _Scope) -> pd.DataFrame:
 
 def _practice(scope: _Scope) -> pd.DataFrame:
     """Women in training who logged a set in each week since enrolment, for the weeks of the
-    curve that have ended: read from the daily rollup, one row a day per woman."""
-    _done, unlocked = _unlocked(scope)
-    since = days_between(scope.enrolled_day, PracticeDay.day)
-    week = (since // 7 + 1).label("week")
-    per_woman_week = (
-        scope.joined(
-            select(*(c.label(n) for n, c in scope.dimensions.items()), week)
-            .select_from(Patient)
-            .join(PracticeDay, and_(*scope.hers(PracticeDay)))
+    curve that have ended: read from the weekly rollup, a row per woman with her weeks as bits."""
+    her = _Her(scope)
+    per_woman = (
+        her.joined(
+            scope.joined(
+                select(
+                    *(c.label(n) for n, c in scope.dimensions.items()),
+                    PracticeWeeks.weeks.label("weeks"),
+                    (scope.enrolled_days // 7).label("ended"),  # her weeks that have ended
+                )
+                .select_from(Patient)
+                .join(PracticeWeeks, and_(*scope.hers(PracticeWeeks)))
+            )
         )
-        .where(
-            unlocked,
-            since >= 0,
-            since < 7 * CURVE_WEEKS,
-            since // 7 < scope.enrolled_days // 7,  # her week has ended
-        )
-        .group_by(Patient.id, *scope.dimensions.values(), week)
+        .where(her.unlocked)
         .subquery()
     )
-    return scope.grouped(per_woman_week, [*DIMENSIONS, "week"])
+    weeks = [
+        func.sum(
+            case(
+                (
+                    (per_woman.c.ended >= week)
+                    & (per_woman.c.weeks.bitwise_and(1 << (week - 1)) != 0),
+                    1,
+                ),
+                else_=0,
+            )
+        ).label(str(week))
+        for week in range(1, CURVE_WEEKS + 1)
+    ]
+    return by_week(scope.grouped(per_woman, list(DIMENSIONS), *weeks))
+
+
+def by_week(wide: pd.DataFrame) -> pd.DataFrame:
+    """The women who practised per group and week (columns "1" to "12"), a row per week."""
+    long = wide.drop(columns="n").melt(id_vars=list(DIMENSIONS), var_name="week", value_name="n")
+    long["week"] = long["week"].astype(int)
+    return long[long["n"] > 0].reset_index(drop=True)
 
 
 def _sends(scope: _Scope) -> pd.DataFrame:
     """Reminders and nudges sent, and how many she followed by a set that day or the next;
     `n` counts the women they went to (each woman once per kind and group)."""
-    sent_day = local_day(ReminderSend.sent_at, literal(scope.time_zone))
-    returned = exists().where(
-        *scope.hers(PracticeDay), days_between(sent_day, PracticeDay.day).between(0, 1)
-    )
-    per_woman = (
-        scope.joined(
-            select(
-                *(c.label(n) for n, c in scope.dimensions.items()),
-                ReminderSend.kind.label("kind"),
-                func.count().label("sent"),
-                func.sum(case((returned, 1), else_=0)).label("back"),
-            )
-            .select_from(Patient)
-            .join(ReminderSend, and_(*scope.hers(ReminderSend)))
+    per_kind = (
+        select(
+            ReminderSend.patient_id.label("patient_id"),
+            ReminderSend.kind.label("kind"),
+            func.count().label("sent"),
+            func.sum(case((ReminderSend.returned, 1), else_=0)).label("back"),
         )
-        .where(ReminderSend.sent_at.is_not(None))
-        .group_by(Patient.id, *scope.dimensions.values(), ReminderSend.kind)
+        .where(ReminderSend.tenant_id == scope.tenant_id, ReminderSend.sent_at.is_not(None))
+        .group_by(ReminderSend.patient_id, ReminderSend.kind)
         .subquery()
     )
+    per_woman = scope.joined(
+        select(
+            *(c.label(n) for n, c in scope.dimensions.items()),
+            per_kind.c.kind,
+            per_kind.c.sent,
+            per_kind.c.back,
+        )
+        .select_from(Patient)
+        .join(per_kind, per_kind.c.patient_id == Patient.id)
+    ).subquery()
     return scope.grouped(
         per_woman,
         [*DIMENSIONS, "kind"],
@@ -275,21 +333,24 @@ def _sends(scope: _Scope) -> pd.DataFrame:
     )
 
 
-def _recent_practice(scope: _Scope, unlocked: Any, level: Any) -> dict:
+def _recent_sets(scope: _Scope) -> Subquery:
+    """Her sets over the last four weeks (women without any are not in it)."""
+    return (
+        select(PracticeDay.patient_id.label("patient_id"), func.sum(PracticeDay.sets).label("sets"))
+        .where(
+            PracticeDay.tenant_id == scope.tenant_id,
+            PracticeDay.day >= scope.today - timedelta(days=7 * RECENT_WEEKS),
+            PracticeDay.day < scope.today,
+        )
+        .group_by(PracticeDay.patient_id)
+        .subquery()
+    )
+
+
+def _recent_practice(scope: _Scope, unlocked: Any, recent: Any, level: Any) -> dict:
     """Her sets a week over the last four weeks, banded, and whether they reached what her plan
     asks (its level's sets a day, every day); None for a woman not in training that long."""
     window = 7 * RECENT_WEEKS
-    recent = func.coalesce(
-        select(func.sum(PracticeDay.sets))
-        .where(
-            *scope.hers(PracticeDay),
-            PracticeDay.day >= scope.today - timedelta(days=window),
-            PracticeDay.day < scope.today,
-        )
-        .correlate(Patient)
-        .scalar_subquery(),
-        0,
-    )
     eligible = unlocked & (scope.enrolled_days >= window)
     bands = [
         (recent < RECENT_WEEKS * start, label)
@@ -326,46 +387,44 @@ def _planned_per_day(tenant_id: int, level: Any) -> Any:
     return case(*whens, else_=programs[None].sets_per_day(1))
 
 
-LATEST_REFERRAL = aliased(Referral)
-PLAN = aliased(TrainingPlan)  # her plan, for its level (apart from the EXISTS on the table)
-
-
-def _latest_referral(hers: Callable[[Any], list]) -> Any:
+def _answers(scope: _Scope) -> Subquery:
+    """Her latest answers at the check-ins of weeks 8 and 12 (`pgi_8`, `isi_8`, ...)."""
+    week = Reassessment.practice_week
+    rank = func.row_number().over(
+        partition_by=(Reassessment.patient_id, week),
+        order_by=(Reassessment.completed_at.desc(), Reassessment.id.desc()),
+    )
+    ranked = (
+        select(
+            Reassessment.patient_id.label("patient_id"),
+            week.label("week"),
+            Reassessment.pgi_i.label("pgi"),
+            Reassessment.isi.label("isi"),
+            rank.label("rank"),
+        )
+        .where(Reassessment.tenant_id == scope.tenant_id, week.in_(OUTCOME_WEEKS))
+        .subquery()
+    )
+    picked = [
+        func.max(case((ranked.c.week == number, ranked.c[answer]))).label(f"{answer}_{number}")
+        for number in OUTCOME_WEEKS
+        for answer in ("pgi", "isi")
+    ]
     return (
-        select(Referral.id)
-        .where(*hers(Referral))
-        .order_by(Referral.confirmed_at.desc(), Referral.id.desc())
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
+        select(ranked.c.patient_id, *picked)
+        .where(ranked.c.rank == 1)
+        .group_by(ranked.c.patient_id)
+        .subquery()
     )
 
 
-def _outcomes(hers: Callable[[Any], list], unlocked: Any, baseline: Any, today: date) -> dict:
+def _outcomes(answers: Subquery, started: Any, unlocked: Any, baseline: Any, today: date) -> dict:
     """Her check-in at weeks 8 and 12 of practice: how she rates the change (PGI-I 1-2 is much
     better) and her severity against the intake; whether she answered, or the week is still
     ahead (or she has not started practising)."""
-    started = (
-        select(TrainingPlan.practice_started_on)
-        .where(*hers(TrainingPlan))
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
-    )
     columns = {}
     for week in OUTCOME_WEEKS:
-
-        def answer(column: Any, week: int = week) -> Any:
-            return (
-                select(column)
-                .where(*hers(Reassessment), Reassessment.practice_week == week)
-                .order_by(Reassessment.completed_at.desc(), Reassessment.id.desc())
-                .limit(1)
-                .correlate(Patient)
-                .scalar_subquery()
-            )
-
-        pgi, isi = answer(Reassessment.pgi_i), answer(Reassessment.isi)
+        pgi, isi = answers.c[f"pgi_{week}"], answers.c[f"isi_{week}"]
         missing = case(
             (days_between(started, literal(today)) >= 7 * week, "no_answer"), else_="not_yet"
         )
@@ -385,28 +444,41 @@ def _outcomes(hers: Callable[[Any], list], unlocked: Any, baseline: Any, today: 
     return columns
 
 
-def _referrals(hers: Callable[[Any], list]) -> dict:
+def _referral(scope: _Scope) -> Subquery:
+    """Her latest referral, and whether she went to any (`went`)."""
+    return _latest(
+        Referral,
+        (Referral.confirmed_at.desc(), Referral.id.desc()),
+        Referral.tenant_id == scope.tenant_id,
+        id=Referral.id,
+        reason=Referral.reason,
+        care_kind=Referral.care_kind,
+        went=func.max(case((Referral.attended.is_(True), 1), else_=0)).over(
+            partition_by=Referral.patient_id
+        ),
+    )
+
+
+def _referrals(referral: Subquery, alerted: Subquery, intake: Subquery) -> dict:
     """Whether she was advised to see someone (an alert, or her intake's outcome), confirmed
     that she would, and went; why and to whom, from her latest referral."""
-    advised = exists().where(*hers(CareAlert)) | Intake.route.in_(
+    advised = alerted.c.patient_id.is_not(None) | intake.c.route.in_(
         (Route.SEE_GP, Route.PHYSIO, Route.AWARENESS)
     )
-    went = exists().where(*hers(Referral), Referral.attended.is_(True))
-    referral = LATEST_REFERRAL
     return {
         "referral": case(
-            (went, "attended"),
-            (referral.id.is_not(None), "confirmed"),
+            (referral.c.went == 1, "attended"),
+            (referral.c.id.is_not(None), "confirmed"),
             (advised, "advised"),
             else_="not_advised",
         ),
         "referral_reason": case(
-            (referral.id.is_(None), None),
-            (referral.reason == AlertKind.RED_FLAG, "red_flag"),
-            (referral.reason == AlertKind.NO_IMPROVEMENT, "no_improvement"),
-            (Intake.rule.in_(("severe_tear", "severe_early")), "tear"),
-            (Intake.route == Route.AWARENESS, "control"),
+            (referral.c.id.is_(None), None),
+            (referral.c.reason == AlertKind.RED_FLAG, "red_flag"),
+            (referral.c.reason == AlertKind.NO_IMPROVEMENT, "no_improvement"),
+            (intake.c.rule.in_(("severe_tear", "severe_early")), "tear"),
+            (intake.c.route == Route.AWARENESS, "control"),
             else_="her_request",
         ),
-        "referral_kind": referral.care_kind,
+        "referral_kind": referral.c.care_kind,
     }

@@ -10,7 +10,7 @@ can be a single woman), so the page offers one filter at a time."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -21,6 +21,7 @@ from pelvicoach.reporting.population import (
     ACTIVE_WEEKS,
     AGE_BANDS,
     CURVE_WEEKS,
+    DIMENSIONS,
     NO_TEAM,
     OUTCOME_WEEKS,
     SET_BANDS,
@@ -99,6 +100,7 @@ SPECS = (
     Spec("referral_reason", "referral_reason", REASONS, "referred"),
     Spec("referral_kind", "referral_kind", tuple(kind.value for kind in ProviderKind), "referred"),
 )
+SPEC_COLUMNS = tuple(spec.column for spec in SPECS)
 # Totals that are sums of a table's rows: (table, rows).
 DERIVED = {
     "intake": ("funnel", (Stage.INTAKE, Stage.TRAINING)),
@@ -205,9 +207,9 @@ class _System:
 
 def options(population: Population) -> dict[Dim, list[str]]:
     women = population.women
-    years = sorted({month[:4] for month in women["month"]}) if len(women) else []
-    versions = sorted({int(v) for v in women["version"]}) if len(women) else []
-    teams = sorted(set(women["team"]) - {NO_TEAM}) if len(women) else []
+    years = sorted({month[:4] for month in women["month"].unique()})
+    versions = sorted({int(v) for v in women["version"].unique()})
+    teams = sorted(set(women["team"].unique()) - {NO_TEAM})
     return {
         Dim.PERIOD: years,
         Dim.COHORT: ["postpartum", "menopause"],
@@ -221,22 +223,31 @@ def options(population: Population) -> dict[Dim, list[str]]:
 def _months(women: pd.DataFrame) -> list[str]:
     if not len(women):
         return []
-    first, last = min(women["month"]), max(women["month"])
+    first, last = women["month"].min(), women["month"].max()
     return [str(p) for p in pd.period_range(first, last, freq="M")]
+
+
+def _categorized(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text columns as categories (a fact not known yet as NOT_YET), the
+    version as text and the year of the month beside it: the filters' comparisons and the
+    tables' counts, done hundreds of times, then work on small integer codes."""
+    frame = frame.assign(version=frame["version"].astype(str), year=frame["month"].str[:4])
+    # How far she came (`stage`) is compared by order: it stays a number.
+    text = frame.columns.intersection([*DIMENSIONS, "year", "kind", *SPEC_COLUMNS])
+    for column in text.difference(["stage"]):
+        frame[column] = frame[column].where(frame[column].notna(), NOT_YET).astype("category")
+    return frame
 
 
 def _slice(frame: pd.DataFrame, setting: Setting) -> pd.DataFrame:
     if setting.dim is None:
         return frame
-    column = {Dim.PERIOD: frame["month"].str[:4], Dim.VERSION: frame["version"].astype(str)}.get(
-        setting.dim, frame.get(setting.dim.value)
-    )
-    return frame[column == setting.value]
+    column = "year" if setting.dim is Dim.PERIOD else setting.dim.value
+    return frame[frame[column] == setting.value]
 
 
 def _counts(frame: pd.DataFrame, column: str, categories: tuple) -> dict[Hashable, int]:
-    values = frame[column].astype(object).where(frame[column].notna(), NOT_YET)
-    summed = frame["n"].groupby(values).sum()
+    summed = frame.groupby(column, observed=True)["n"].sum()
     return {category: int(summed.get(category, 0)) for category in categories}
 
 
@@ -257,12 +268,18 @@ def _weeks(
 
 def system_of(population: Population) -> _System:
     """Every count of every table under every setting, and the lines between them."""
-    women = population.women
     choices = options(population)
     settings = [EVERYONE] + [
         Setting(dim, value) for dim, values in choices.items() for value in values
     ]
-    months = _months(women)
+    months = _months(population.women)
+    population = replace(
+        population,
+        women=_categorized(population.women),
+        practice=_categorized(population.practice),
+        sends=_categorized(population.sends),
+    )
+    women = population.women
     system = _System()
     for current in settings:
         frame = _slice(women, current)

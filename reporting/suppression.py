@@ -57,8 +57,9 @@ def protect(
 ) -> np.ndarray:
     """A mask of the counts that may be published (True) for the flat vector `values`. `hide`
     marks counts to hide from the start besides those below k (messages sent to fewer than k
-    women, say); `locked` marks published counts never to hide as a second count (a part of
-    the report settled before, when the rest is protected around it)."""
+    women, say); `locked` marks published counts to hide as a second count only where nothing
+    else will do (a part of the report settled before, when the rest is protected around it:
+    where all of the rest is hidden and still gives a count away, safety comes first)."""
     values = np.asarray(values, dtype=np.int64)
     published = values >= k
     if hide is not None:
@@ -86,10 +87,12 @@ def _line_rule(
         exposed = (hidden == 1) | ((hidden >= 1) & (hidden_sum == 0) & shown[:, -1])
         if not exposed.any():
             continue
-        # The cheapest second count: the smallest published part; the total as a last resort.
-        open_ = shown & ~locked[index]
-        cost = np.where(open_, values[index].astype(float), np.inf)
-        cost[:, -1] = np.where(open_[:, -1], np.finfo(float).max, np.inf)
+        # The cheapest second count: the smallest published part, then the total; a locked
+        # count only after those (each tier costs more than any count of the one before).
+        tier = locked[index].astype(np.int64) * 2
+        tier[:, -1] += 1
+        step = float(values.max(initial=0)) + 1
+        cost = np.where(shown, values[index] + tier * step, np.inf)
         choice = cost[exposed].argmin(axis=1)
         cells = index[exposed, choice]
         possible = np.isfinite(cost[exposed, choice])
@@ -115,6 +118,8 @@ def _audit(
     for component in components:
         for pinned in _pinned(values, published, component, free):
             partner = _nearest_partner(values, published, ~locked, component, pinned)
+            if partner is None:  # all of the rest is hidden: a locked count it must be
+                partner = _nearest_partner(values, published, published, component, pinned)
             if partner is not None:
                 published[partner] = False
                 changed = True

@@ -54,6 +54,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 terminalreporter.write_line(f"isolation: {value}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> Iterator[None]:
+    """Argon2 at its lowest cost in tests (production's costs a fifth of a second a hash, and
+    the suite signs in thousands of times): the same code, hashes and checks, only cheaper."""
+    from argon2 import PasswordHasher
+
+    from pelvicoach.platform import accounts
+
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._hasher = production
+    accounts._dummy_hash.cache_clear()
+
+
 def services_required() -> bool:
     return os.environ.get("PELVICOACH_REQUIRE_SERVICES") == "1"
 

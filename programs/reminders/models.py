@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import BigId, db, enum_column
@@ -55,3 +66,8 @@ class ReminderSend(TenantScoped, db.Model):
     slot: Mapped[str] = mapped_column(String(40))  # a reminder's UTC time, or "nudge7:<date>"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # For the report: the day it went out, in her tenant's time zone, and whether she logged a
+    # set that day or the next (kept by the database as her practice days come and go,
+    # migration 0024)
+    day: Mapped[date | None] = mapped_column(Date)
+    returned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

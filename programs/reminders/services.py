@@ -39,7 +39,7 @@ from pelvicoach.platform.tenancy import cross_tenant, tenant_context, worker_sit
 from pelvicoach.programs.enrolment.models import Patient, Phase
 from pelvicoach.programs.reminders import timing
 from pelvicoach.programs.reminders.models import ReminderPlan, ReminderSend, SendKind
-from pelvicoach.programs.training.models import ExerciseSession
+from pelvicoach.programs.training.models import ExerciseSession, practised_on
 from pelvicoach.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -335,12 +335,14 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
         send_all(messages)
     else:
         log.info("%s reminder mails (not sent, no MAIL_SERVER)", len(messages))
+    now = datetime.now(UTC)
+    day = now.astimezone(ZoneInfo(db.session.get(Tenant, tenant_id).time_zone)).date()
     db.session.execute(
         update(ReminderSend)
         .where(
             ReminderSend.tenant_id == tenant_id, ReminderSend.id.in_([p.send_id for p in pending])
         )
-        .values(sent_at=datetime.now(UTC))
+        .values(sent_at=now, day=day, returned=practised_on(ReminderSend, day))
     )
     db.session.commit()
     return len(pending)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    exists,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pelvicoach.platform.extensions import BigId, db, enum_column
@@ -84,6 +95,10 @@ class PracticeDay(TenantScoped, db.Model):
     migration 0022), so every way a set arrives counts: the portal, the API, a seed."""
 
     __tablename__ = "practice_days"
+    # The last four weeks of a tenant, read as one range (the report's sets a week)
+    __table_args__ = (
+        Index("ix_practice_days_tenant_id_day", "tenant_id", "day", "patient_id", "sets"),
+    )
 
     tenant_id: Mapped[int] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
@@ -93,3 +108,30 @@ class PracticeDay(TenantScoped, db.Model):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sets: Mapped[int] = mapped_column(Integer)
+
+
+class PracticeWeeks(TenantScoped, db.Model):
+    """The weeks since enrolment in which she logged a set, the first twelve, as bits (week w is
+    bit w - 1): the report's retention curve reads a row per woman rather than her days. Kept by
+    the database from practice_days (triggers, migration 0023), her weeks counted from the day
+    she enrolled in her tenant's time zone, as the report counts them."""
+
+    __tablename__ = "practice_weeks"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    weeks: Mapped[int] = mapped_column(Integer)
+
+
+def practised_on(send: Any, day: date) -> Any:
+    """SQL: whether the woman of `send`'s row logged a set on `day` or the day after (a reminder
+    or nudge answered)."""
+    return exists().where(
+        PracticeDay.tenant_id == send.tenant_id,
+        PracticeDay.patient_id == send.patient_id,
+        PracticeDay.day.between(day, day + timedelta(days=1)),
+    )

@@ -78,6 +78,7 @@ TABLES = (
     "referrals",
     "reminder_sends",
     "practice_days",
+    "practice_weeks",
     "exercise_sessions",
 )
 
@@ -338,9 +339,17 @@ FROM (
   FROM care_alerts a WHERE a.kind = 'red_flag' OR pg_temp.u(a.id, 76) < 0.5
 ) r;
 
-INSERT INTO reminder_sends (tenant_id, patient_id, kind, slot, created_at, sent_at)
-SELECT %(tenant)s, pid, kind, slot, at,
-  CASE WHEN pg_temp.u(pid * 1024 + i, 80) >= 0.01 THEN at + interval '40 seconds' END
+INSERT INTO reminder_sends (tenant_id, patient_id, kind, slot, created_at, sent_at, day,
+  returned)
+SELECT %(tenant)s, pid, kind, slot, at, sent, day,
+  -- as dispatch stores it: a set that day or the next (the sets are in already)
+  EXISTS (SELECT 1 FROM practice_days p WHERE p.tenant_id = %(tenant)s AND p.patient_id = pid
+    AND p.day IN (day, day + 1))
+FROM (
+SELECT pid, kind, slot, at, sent, timezone(%(zone)s, sent)::date AS day
+FROM (
+SELECT pid, kind, slot, at,
+  CASE WHEN pg_temp.u(pid * 1024 + i, 80) >= 0.01 THEN at + interval '40 seconds' END AS sent
 FROM (
   SELECT pid, i, 'reminder' AS kind, at,
     to_char(timezone('UTC', at), 'YYYY-MM-DD"T"HH24:MI"Z"') AS slot
@@ -353,7 +362,9 @@ FROM (
   CROSS JOIN LATERAL (SELECT (start + i + time '19:00') AT TIME ZONE %(zone)s AS at) m
   WHERE plan AND pg_temp.u(pid * 1024 + i, 81) < 0.04
 ) s
-WHERE at < %(now)s::timestamptz;
+WHERE at < %(now)s::timestamptz
+) timed
+) dated;
 """
 
 
@@ -385,6 +396,12 @@ def program_versions(conn: psycopg.Connection, tenant: int, now: datetime) -> tu
     return ids[0], ids[1]
 
 
+def migrate() -> None:
+    """`pelvicoach db upgrade` as the owner (on a kept database: what was added since)."""
+    cli = [str(ROOT / ".venv/bin/pelvicoach"), "db", "upgrade"]
+    subprocess.run(cli, env=environment(), check=True, capture_output=True, cwd=ROOT)
+
+
 def prepare(patients: int, sessions: int) -> dict[str, Any]:
     """A fresh database, migrated, with one tenant's women and their histories."""
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -393,8 +410,7 @@ def prepare(patients: int, sessions: int) -> dict[str, Any]:
         for role in (APP_ROLE, PLATFORM_ROLE):
             if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS')
-    cli = [str(ROOT / ".venv/bin/pelvicoach"), "db", "upgrade"]
-    subprocess.run(cli, env=environment(), check=True, capture_output=True, cwd=ROOT)
+    migrate()
     now = datetime.now(UTC).replace(microsecond=0)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -720,10 +736,24 @@ def normalized(frame: Any) -> Any:
     return frame.reset_index(drop=True)
 
 
+def shaped(name: str, frame: Any, like: Any) -> Any:
+    """DuckDB's result named as PostgreSQL's frame, shaped as `gather` shapes it (the weeks of
+    practice come as a column per week)."""
+    from pelvicoach.reporting.population import CURVE_WEEKS, DIMENSIONS, by_week
+
+    if name == "practice":
+        frame.columns = [*DIMENSIONS, *(str(week) for week in range(1, CURVE_WEEKS + 1)), "n"]
+        return by_week(frame)
+    frame.columns = list(like.columns)
+    return frame
+
+
 def measure_duckdb(work: Path, runs: int) -> None:
     """In a child: load the CSVs into DuckDB, run gather's statements, compare and time them."""
     import duckdb
     import pandas as pd
+
+    from pelvicoach.reporting.population import CURVE_WEEKS
 
     schema = json.loads((work / "schema.json").read_text())
     with (work / "postgres.pickle").open("rb") as source:
@@ -745,14 +775,21 @@ def measure_duckdb(work: Path, runs: int) -> None:
         "CREATE VIEW raw.practice_days AS SELECT tenant_id, patient_id, day,"
         " CAST(count(*) AS INTEGER) AS sets FROM main.exercise_sessions GROUP BY ALL"
     )
+    con.execute(
+        "CREATE VIEW raw.practice_weeks AS SELECT tenant_id, patient_id,"
+        " CAST(bit_or(1 << (since // 7)) AS INTEGER) AS weeks FROM ("
+        "  SELECT s.tenant_id, s.patient_id,"
+        f"  s.day - CAST(timezone('{TIME_ZONE}', p.enrolled_at) AS DATE) AS since"
+        "  FROM main.exercise_sessions s JOIN main.patients p ON p.id = s.patient_id"
+        f") WHERE since BETWEEN 0 AND {7 * CURVE_WEEKS - 1} GROUP BY ALL"
+    )
     names = ("women", "practice", "sends")
     result: dict[str, Any] = {"load": load, "variants": {}}
     for variant, path in (("rollup", "main"), ("raw", "raw,main")):
         con.execute(f"SET search_path = '{path}'")
         frames = {}
         for name, sql in zip(names, postgres["sql"], strict=True):
-            frame = con.execute(sql).fetchdf()
-            frame.columns = list(postgres["frames"][name].columns)
+            frame = shaped(name, con.execute(sql).fetchdf(), postgres["frames"][name])
             frames[name] = frame
             pd.testing.assert_frame_equal(
                 normalized(frame), normalized(postgres["frames"][name]), check_dtype=False
@@ -763,7 +800,7 @@ def measure_duckdb(work: Path, runs: int) -> None:
             each = {}
             for name, sql in zip(names, postgres["sql"], strict=True):
                 step = time.perf_counter()
-                con.execute(sql).fetchdf()
+                shaped(name, con.execute(sql).fetchdf(), postgres["frames"][name])
                 each[name] = time.perf_counter() - step
             times.append(time.perf_counter() - started)
             per_frame.append(each)
@@ -818,6 +855,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
         if args.reuse:
+            migrate()
             with psycopg.connect(OWNER_URL) as conn:
                 now = conn.execute("SELECT created_at FROM tenants WHERE slug = 'bench'").fetchone()
             meta = {"now": now[0].isoformat(), "timings": {}}

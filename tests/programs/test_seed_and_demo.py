@@ -6,11 +6,13 @@ import contextvars
 import os
 import re
 import selectors
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -167,6 +169,22 @@ def test_demo_command_migrates_seeds_and_serves_sqlite(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+    with sqlite3.connect(tmp_path / "pelvicoach.db") as demo:
+        # The rollups SQLite's triggers keep match the seeded sets (the demo counts in UTC)
+        days = demo.execute(
+            "SELECT s.patient_id, s.day, count(*), date(p.enrolled_at) FROM exercise_sessions s"
+            " JOIN patients p ON p.id = s.patient_id GROUP BY 1, 2"
+        ).fetchall()
+        assert days
+        kept = demo.execute("SELECT patient_id, day, sets FROM practice_days").fetchall()
+        assert sorted(kept) == sorted((woman, day, sets) for woman, day, sets, _ in days)
+        weeks: dict[int, int] = {}
+        for woman, day, _sets, enrolled in days:
+            since = (date.fromisoformat(day) - date.fromisoformat(enrolled)).days
+            if 0 <= since < 84:
+                weeks[woman] = weeks.get(woman, 0) | 1 << since // 7
+        assert weeks
+        assert dict(demo.execute("SELECT patient_id, weeks FROM practice_weeks")) == weeks
 
 
 def test_seed_numbers_on_from_the_highest_synthetic_tenant(db, owner_engine):

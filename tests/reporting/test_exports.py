@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment.models import Patient
-from pelvicoach.reporting import exports, services
+from pelvicoach.reporting import export_files, exports, services
 from pelvicoach.reporting.labels import month_label as named_month
-from pelvicoach.reporting.models import ReportExport
+from pelvicoach.reporting.models import ExportFormat, ReportExport
 from pelvicoach.reporting.report import EVERYONE
 
 PAGE = "/t/linde/staff/reports/"
@@ -153,6 +153,29 @@ def test_the_link_expires_and_the_file_goes(client, linde, make_user, sign_in_st
     assert "This link has expired" in client.get(status + "?lang=en").text
     assert exports.purge() == 1
     assert client.get(status).status_code == 404
+
+
+def test_a_file_that_cannot_be_made_says_so(
+    client, linde, make_user, sign_in_staff, run_jobs, db, monkeypatch, caplog
+):
+    """A writer that breaks (a fault injected here) fails the download at once: its page says
+    so instead of a bar that never moves, no file is served, the error is logged."""
+
+    def broken(report, tenant_name):
+        raise RuntimeError("the writer broke")
+
+    monkeypatch.setitem(export_files.WRITERS, ExportFormat.PDF, broken)
+    sign_in_staff("linde", make_user(linde, "analyst@linde.nl", "analyst"))
+    status = ask(client, "pdf")
+    assert run_jobs() == 1  # the job ends (it is not tried again: the page offers that)
+    assert client.get(status + "/progress").json["state"] == "failed"
+    page = client.get(status + "?lang=en")
+    assert "The file could not be made. Ask for it again" in page.text
+    assert "job-progress.js" not in page.text
+    assert client.get(status + "/file").status_code == 404
+    assert "report export" in caplog.text
+    assert "the writer broke" in caplog.text
+    assert run_jobs() == 0
 
 
 def test_refused_asks_and_other_peoples_files(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from training_history import a_set
@@ -21,6 +22,7 @@ from pelvicoach.reporting.report import EVERYONE, Dim, Setting, build, publishab
 from pelvicoach.tenants.staff.models import StaffProfile
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -250,13 +252,8 @@ def cohort(make_tenant, make_user, db):
                             attended=attended,
                         )
                     )
-                for week in group.weeks:
-                    when = group.enrolled + timedelta(weeks=week - 1, days=3)
-                    db.session.add(a_set(linde.id, woman.id, when))
-                days, sets = group.recent
-                for back in range(1, days + 1):
-                    for _ in range(sets):
-                        db.session.add(a_set(linde.id, woman.id, NOW - timedelta(days=back)))
+                # Sent before her sets arrive: the database marks a message answered as the
+                # days of her sets come in (dispatch stores her day, as here)
                 for kind, day in group.sends:
                     sent = group.enrolled + timedelta(days=day)
                     db.session.add(
@@ -267,8 +264,17 @@ def cohort(make_tenant, make_user, db):
                             slot=f"{kind}:{day}",
                             created_at=sent,
                             sent_at=sent,
+                            day=sent.astimezone(AMSTERDAM).date(),
                         )
                     )
+                db.session.flush()
+                for week in group.weeks:
+                    when = group.enrolled + timedelta(weeks=week - 1, days=3)
+                    db.session.add(a_set(linde.id, woman.id, when))
+                days, sets = group.recent
+                for back in range(1, days + 1):
+                    for _ in range(sets):
+                        db.session.add(a_set(linde.id, woman.id, NOW - timedelta(days=back)))
                 db.session.commit()
     with tenant_context(linde.id, db.session):
         return population.gather(linde.id, "Europe/Amsterdam", NOW)

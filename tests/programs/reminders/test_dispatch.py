@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -156,8 +157,20 @@ def test_nudges_after_7_and_21_quiet_days_then_silence(mail_app, women, platform
     assert [m["To"] for m in mail_app.mailbox.messages] == ["anna@example.nl"] * 2
     assert all(m["List-Unsubscribe"] for m in mail_app.mailbox.messages)
     with tenant_context(tenant.id, database.session):
-        slots = database.session.scalars(select(ReminderSend.slot).order_by(ReminderSend.id)).all()
-    assert slots == ["nudge7:2026-11-01", "nudge21:2026-11-01"]
+        sent = database.session.execute(
+            select(ReminderSend.slot, ReminderSend.day, ReminderSend.returned).order_by(
+                ReminderSend.id
+            )
+        ).all()
+        today = datetime.now(ZoneInfo(ZONE)).date()  # the day each went out, hers
+        assert sent == [("nudge7:2026-11-01", today, False), ("nudge21:2026-11-01", today, False)]
+        # A set today answers both (the report's returns after a message)
+        logged = a_set(tenant.id, made["anna"].id, datetime.now(UTC))
+        logged.day = today
+        database.session.add(logged)
+        database.session.commit()
+        database.session.expire_all()
+        assert database.session.scalars(select(ReminderSend.returned)).all() == [True, True]
 
 
 def test_no_reminders_nudges_or_calendar_once_the_coach_stopped_for_her(
