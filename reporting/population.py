@@ -153,6 +153,7 @@ class _Her:
     many figures use it (correlated subqueries were evaluated again at every mention)."""
 
     def __init__(self, scope: _Scope) -> None:
+        self.scope = scope
         tenant = scope.tenant_id
         self.intake = _latest(
             Intake,
@@ -175,8 +176,7 @@ class _Her:
 
     def joined(self, query: Select) -> Select:
         return query.outerjoin(self.intake, self.intake.c.patient_id == Patient.id).outerjoin(
-            self.plan,
-            and_(self.plan.tenant_id == Patient.tenant_id, self.plan.patient_id == Patient.id),
+            self.plan, and_(*self.scope.hers(self.plan))
         )
 
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Exists, exists, func, select, update
 
 from pelvicoach.platform import jobs
 from pelvicoach.platform.accounts import User
@@ -39,7 +39,7 @@ from pelvicoach.platform.tenancy import cross_tenant, tenant_context, worker_sit
 from pelvicoach.programs.enrolment.models import Patient, Phase
 from pelvicoach.programs.reminders import timing
 from pelvicoach.programs.reminders.models import ReminderPlan, ReminderSend, SendKind
-from pelvicoach.programs.training.models import ExerciseSession, practised_on
+from pelvicoach.programs.training.models import ExerciseSession, PracticeDay
 from pelvicoach.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -342,10 +342,20 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
         .where(
             ReminderSend.tenant_id == tenant_id, ReminderSend.id.in_([p.send_id for p in pending])
         )
-        .values(sent_at=now, day=day, returned=practised_on(ReminderSend, day))
+        .values(sent_at=now, day=day, returned=_answered(day))
     )
     db.session.commit()
     return len(pending)
+
+
+def _answered(day: date) -> Exists:
+    """SQL: whether the woman of the reminder_sends row logged a set on `day` (her day it went
+    out) or the next; from then on the database keeps this (triggers, migration 0024)."""
+    return exists().where(
+        PracticeDay.tenant_id == ReminderSend.tenant_id,
+        PracticeDay.patient_id == ReminderSend.patient_id,
+        PracticeDay.day.between(day, day + timedelta(days=1)),
+    )
 
 
 def _texts(locale: str, kind: SendKind) -> tuple[str, str, str]:

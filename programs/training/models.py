@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -15,7 +14,6 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    exists,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -125,13 +123,3 @@ class PracticeWeeks(TenantScoped, db.Model):
         ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
     )
     weeks: Mapped[int] = mapped_column(Integer)
-
-
-def practised_on(send: Any, day: date) -> Any:
-    """SQL: whether the woman of `send`'s row logged a set on `day` or the day after (a reminder
-    or nudge answered)."""
-    return exists().where(
-        PracticeDay.tenant_id == send.tenant_id,
-        PracticeDay.patient_id == send.patient_id,
-        PracticeDay.day.between(day, day + timedelta(days=1)),
-    )
