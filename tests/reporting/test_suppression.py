@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from suppression_audit import cube_lines, partition, pinned_cells
 
-from pelvicoach.reporting.suppression import protect
+from pelvicoach.reporting.suppression import Lines, protect
 
 
 def with_totals(inner: np.ndarray) -> np.ndarray:
@@ -97,3 +97,23 @@ def test_one_small_cell_takes_a_partner_in_its_row_and_column():
 def test_zero_is_small_too(k):
     published = check(np.array([0, 50, 60]), k)
     assert not published[0]
+
+
+def test_a_locked_count_is_hidden_when_nothing_else_can_protect_a_small_one():
+    """Counts settled before (locked) are spared while any other count will do; where none
+    will, safety comes first. Here the small curve count's only partners are locked ones."""
+    values = np.array([3, 10, 13, 20, 33])  # curve: 3 + 10 = 13; main: 13 + 20 = 33
+    lines = Lines([[0, 1, 2], [2, 3, 4]])
+    locked = np.array([False, True, True, True, True])
+    published = protect(values, lines, 5, locked=locked)
+    assert not published[0]
+    assert pinned_cells(values, published, lines) == []
+    assert not published[1]  # the locked part, the cheaper of the two in its line
+    assert published[2:].all()
+    # With an unlocked count beside it, the locked ones stay
+    values = np.array([3, 10, 19, 20, 39, 6])  # curve: 3 + 10 + 6 = 19; main: 19 + 20 = 39
+    lines = Lines([[0, 1, 5, 2], [2, 3, 4]])
+    locked = np.array([False, True, True, True, True, False])
+    published = protect(values, lines, 5, locked=locked)
+    assert published.tolist() == [False, True, True, True, True, False]
+    assert pinned_cells(values, published, lines) == []
