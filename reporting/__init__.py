@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         api,
         export_views,  # noqa: F401 (its routes)
         exports,
+        facts,
         views,  # noqa: F401 (its routes)
     )
     from pelvicoach.reporting.benchmark_views import bp as benchmark_bp
@@ -21,3 +22,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(benchmark_bp)
     schedule.register(schedule.Periodic("purge-report-exports", exports.purge, every=3600))
+    # Women whose data changed are counted again between reports, not all at the next one.
+    schedule.register(schedule.Periodic("report-facts", facts.refresh_all, every=300))

@@ -10,9 +10,10 @@ can be a single woman), so the page offers one filter at a time."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -239,30 +240,83 @@ def _categorized(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _slice(frame: pd.DataFrame, setting: Setting) -> pd.DataFrame:
+class _Tally:
+    """A frame's women (or messages) summed by a column under every setting at once, read back
+    for each setting: a count per category pair with numpy (`bincount` over the columns' codes),
+    where slicing the frame for every setting and spec made hundreds of pandas groupbys."""
+
+    def __init__(self, frame: pd.DataFrame, populations: dict[str, pd.Series] | None = None):
+        self.frame = frame
+        self.weights = {
+            name: frame["n"].to_numpy(dtype=np.float64) * rows.to_numpy(dtype=np.float64)
+            for name, rows in (populations or {}).items()
+        }
+        self.weights["everyone"] = frame["n"].to_numpy(dtype=np.float64)
+        self.codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+        self.done: dict[tuple, dict[Hashable, dict[Hashable, int]]] = {}
+
+    def of(self, setting: Setting, column: str, population: str = "everyone") -> dict:
+        """{category of `column`: women} among the setting's women of `population`."""
+        by, at = _filtered_by(setting)
+        return self.by(by, column, population).get(at, {})
+
+    def by(self, by: str | None, column: str, population: str = "everyone") -> dict:
+        """{value of `by`: {category of `column`: women}} (`by` None: a single key, None)."""
+        key = (by, column, population)
+        if key not in self.done:
+            codes, categories = self._coded(column)
+            outer, groups = self._coded(by) if by else (np.zeros_like(codes), pd.Index([None]))
+            known = (codes >= 0) & (outer >= 0)
+            width = len(categories)
+            summed = np.bincount(
+                outer[known] * width + codes[known],
+                weights=self.weights[population][known],
+                minlength=len(groups) * width,
+            ).reshape(len(groups), width)
+            self.done[key] = {
+                group: {
+                    category: int(count)
+                    for category, count in zip(categories, row, strict=True)
+                    if count
+                }
+                for group, row in zip(groups, summed, strict=True)
+            }
+        return self.done[key]
+
+    def _coded(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """The column's values as integer codes (-1: missing) and what each code stands for."""
+        if column not in self.codes:
+            values = self.frame[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                coded = (values.cat.codes.to_numpy(dtype=np.int64), values.cat.categories)
+            else:
+                codes, uniques = pd.factorize(values)
+                coded = (codes.astype(np.int64), pd.Index(uniques))
+            self.codes[column] = coded
+        return self.codes[column]
+
+
+def _filtered_by(setting: Setting) -> tuple[str | None, str | None]:
+    """The column a setting filters on, and its value (everyone: none)."""
     if setting.dim is None:
-        return frame
-    column = "year" if setting.dim is Dim.PERIOD else setting.dim.value
-    return frame[frame[column] == setting.value]
-
-
-def _counts(frame: pd.DataFrame, column: str, categories: tuple) -> dict[Hashable, int]:
-    summed = frame.groupby(column, observed=True)["n"].sum()
-    return {category: int(summed.get(category, 0)) for category in categories}
+        return None, None
+    return ("year" if setting.dim is Dim.PERIOD else setting.dim.value), setting.value
 
 
 def _weeks(
-    trained: pd.DataFrame, practice: pd.DataFrame, weeks: tuple[int, ...] = WEEKS
+    ended: dict[Hashable, int],
+    practised: dict[Hashable, int],
+    weeks: tuple[int, ...] = WEEKS,
 ) -> dict[int, dict[Hashable, int]]:
-    """For each week since enrolment, of the women in training: who practised in it, who did
-    not (the week has ended), and for whom it has not ended yet."""
-    total = int(trained["n"].sum())
-    active = practice["n"].groupby(practice["week"]).sum()
+    """For each week since enrolment, of the women in training (`ended`: how many by weeks
+    ended): who practised in it, who did not (the week has ended), and for whom it has not ended
+    yet."""
+    total = sum(ended.values())
     counts = {}
     for week in weeks:
-        ended = int(trained.loc[trained["weeks_done"] >= week, "n"].sum())
-        practised = int(active.get(week, 0))
-        counts[week] = {1: practised, 0: ended - practised, NOT_YET: total - ended}
+        over = sum(n for done, n in ended.items() if done >= week)
+        active = practised.get(week, 0)
+        counts[week] = {1: active, 0: over - active, NOT_YET: total - over}
     return counts
 
 
@@ -273,27 +327,24 @@ def system_of(population: Population) -> _System:
         Setting(dim, value) for dim, values in choices.items() for value in values
     ]
     months = _months(population.women)
-    population = replace(
-        population,
-        women=_categorized(population.women),
-        practice=_categorized(population.practice),
-        sends=_categorized(population.sends),
+    women = _categorized(population.women)
+    stage, referral = women["stage"], women["referral"]
+    tally = _Tally(
+        women,
+        {
+            "intake": stage >= Stage.INTAKE,
+            "training": stage == Stage.TRAINING,
+            "referred": referral.isin(DERIVED["referred"][1]),
+        },
     )
-    women = population.women
+    practice, sends = _Tally(_categorized(population.practice)), _categorized(population.sends)
     system = _System()
     for current in settings:
-        frame = _slice(women, current)
         everyone = (current, "everyone")
-        system.cell(everyone, frame["n"].sum())
-        trained = frame[frame["stage"] == Stage.TRAINING]
-        populations = {
-            "everyone": frame,
-            "intake": frame[frame["stage"] >= Stage.INTAKE],
-            "training": trained,
-            "referred": frame[frame["referral"].isin(DERIVED["referred"][1])],
-        }
+        system.cell(everyone, sum(tally.of(current, "stage").values()))
         for spec in SPECS:
-            counts = _counts(populations[spec.population], spec.column, spec.categories)
+            found = tally.of(current, spec.column, spec.population)
+            counts = {category: found.get(category, 0) for category in spec.categories}
             keys = [(current, spec.key, category) for category in spec.categories]
             for key, category in zip(keys, spec.categories, strict=True):
                 system.cell(key, counts[category])
@@ -307,8 +358,8 @@ def system_of(population: Population) -> _System:
         # Every week of the curve for all women; weeks 4, 8 and 12 under a filter (each week is
         # a dozen counts more under every setting, for suppression to weigh).
         weeks = WEEKS if current == EVERYONE else ACTIVE_WEEKS
-        practice = _slice(population.practice, current)
-        for week, counts in _weeks(trained, practice, weeks).items():
+        ended = tally.of(current, "weeks_done", "training")
+        for week, counts in _weeks(ended, practice.of(current, "week"), weeks).items():
             possible = _possible_in(months, week, population.today)
             keys = [(current, f"active_{week}", category) for category in possible]
             if possible == (NOT_YET,):
@@ -318,16 +369,16 @@ def system_of(population: Population) -> _System:
                 system.cell(key, counts[category])
             if keys:
                 system.line(keys, (current, "training"))
-        _reminders(system, current, _slice(population.sends, current))
+        _reminders(system, current, sends)
         if current == EVERYONE:
-            _curve(system, population, trained, months)
+            _curve(system, tally, practice, months, population.today)
         if current.dim is Dim.PERIOD:
             ours = [m for m in months if m.startswith(str(current.value))]
             system.line([(EVERYONE, "month", m) for m in ours], everyone)
         else:
-            by_month = _counts(frame, "month", tuple(months))
+            by_month = tally.of(current, "month")
             for month in months:
-                system.cell((current, "month", month), by_month[month])
+                system.cell((current, "month", month), by_month.get(month, 0))
             if months:
                 system.line([(current, "month", m) for m in months], everyone)
     # Each filter's settings add up to everyone, count by count.
@@ -348,36 +399,41 @@ def _reminders(system: _System, current: Setting, sends: pd.DataFrame) -> None:
     """Reminders and nudges sent and followed by a set: counts of messages, so each is shown
     only where the women they went to are a group of k or more (a guard), besides being k or
     more messages itself."""
+    by, at = _filtered_by(current)
+    rows = sends if by is None else sends[sends[by] == at]
+    summed = rows.groupby("kind", observed=True)[["sends", "returned", "n"]].sum()
     for kind in SEND_KINDS:
-        rows = sends[sends["kind"] == kind]
-        returned, sent = int(rows["returned"].sum()), int(rows["sends"].sum())
+        sent, returned, women = (
+            (int(value) for value in summed.loc[kind]) if kind in summed.index else (0, 0, 0)
+        )
         total = (current, "sends", kind)
         system.cell(total, sent)
         keys = [(*total, category) for category in RETURNS]
         system.cell(keys[0], returned)
         system.cell(keys[1], sent - returned)
         system.line(keys, total)
-        reached = system.cell((current, "reached", kind), rows["n"].sum())
+        reached = system.cell((current, "reached", kind), women)
         for key in (total, *keys):
             system.guards.append((system.index[key], reached))
 
 
 def _curve(
-    system: _System, population: Population, trained: pd.DataFrame, months: list[str]
+    system: _System, tally: _Tally, practice: _Tally, months: list[str], today: date
 ) -> None:
     """The weeks of the women in training by the month they enrolled (all women only: a month
     lies in one year, so the year filter reads these same counts). A week every woman of the
     month has ended has no "not yet", one none can have ended has only that: the calendar says
     so to anyone, so those are not counts to protect (hidden zeros known to all would pin the
     counts beside them)."""
-    practice = population.practice
+    ended_by_month = tally.by("month", "weeks_done", "training")
+    practised_by_month = practice.by("month", "week")
     for month in months:
-        ours = trained[trained["month"] == month]
+        ended = ended_by_month.get(month, {})
         total = (EVERYONE, "curve", month)
-        system.curve.add(system.cell(total, ours["n"].sum()))
-        weeks = _weeks(ours, practice[practice["month"] == month])
+        system.curve.add(system.cell(total, sum(ended.values())))
+        weeks = _weeks(ended, practised_by_month.get(month, {}))
         for week, counts in weeks.items():
-            possible = _possible(month, week, population.today)
+            possible = _possible(month, week, today)
             keys = [(*total[1:], week, category) for category in possible]
             keys = [(EVERYONE, *key) for key in keys]
             if possible == (NOT_YET,):
@@ -402,6 +458,7 @@ def _possible_in(months: list[str], week: int, today: date) -> tuple[Hashable, .
     return tuple(category for category in ACTIVE if category in found)
 
 
+@cache  # asked for every month, week and setting; the calendar's answer never changes
 def _possible(month: str, week: int, today: date) -> tuple[Hashable, ...]:
     """What week `week` since enrolment can be for a woman who enrolled in `month`, by the
     calendar alone."""

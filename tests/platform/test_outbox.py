@@ -113,6 +113,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
             "periodic-retention-11",
             # and by reporting
             "periodic-purge-report-exports-277",
+            "periodic-report-facts-3333",
         }
         assert schedule.tick(connection, now=1_000_010.0) == []  # same slots: nothing new
         assert set(schedule.tick(connection, now=1_000_030.0)) == {
@@ -124,7 +125,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
 def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
     with app.app_context():
         schedule.tick(redis_connection(), now=2_000_000.0)
-    assert run_jobs() == 12  # each of the periodic jobs above, once
+    assert run_jobs() == 13  # each of the periodic jobs above, once
 
 
 def test_failed_jobs_are_visible_to_the_operator(
