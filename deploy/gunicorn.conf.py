@@ -5,6 +5,8 @@ Run: gunicorn -c deploy/gunicorn.conf.py pelvicoach.platform.wsgi:app
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 # Inside a container the port must be reachable from outside it.
 bind = os.environ.get("PELVICOACH_BIND", "0.0.0.0:8000")
@@ -23,3 +25,23 @@ max_requests_jitter = 200
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("PELVICOACH_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Request metrics of every worker, summed at each scrape (prometheus_client's multiprocess mode):
+# the directory is named before the app is loaded, and emptied at start.
+METRICS_DIR = Path(
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="pelvicoach-metrics-")
+    )
+)
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def on_starting(server):
+    for left in METRICS_DIR.glob("*.db"):
+        left.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

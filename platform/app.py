@@ -19,6 +19,7 @@ from pelvicoach.platform import (
     inputs,
     jobs,
     logs,
+    metrics,
     operator,
     outbox,
     security,
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     outbox.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(operator.bp)
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -58,6 +58,7 @@ class Settings:
     log_level: int
     import_max_bytes: int = 20 * 1024 * 1024
     mail: dict[str, Any] = field(default_factory=dict)
+    metrics_token: str | None = None  # the scraper's bearer token; no token, no /metrics
 
     @property
     def is_production(self) -> bool:
@@ -87,6 +88,7 @@ class Settings:
             # The largest file an enrolment import takes (a row is about 100 bytes).
             "IMPORT_MAX_BYTES": self.import_max_bytes,
             "REDIS_URL": self.redis_url,
+            "METRICS_TOKEN": self.metrics_token,
             "BASE_DOMAIN": self.base_domain,
             "PROXY_HOPS": self.proxy_hops,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
@@ -238,7 +240,15 @@ def _parse(env: Env) -> Settings:
             * 1024
             * 1024,
             mail=mail,
+            metrics_token=_metrics_token(env.str("METRICS_TOKEN", "")),
         )
+
+
+def _metrics_token(value: str) -> str | None:
+    """A token a scraper could not guess, or none (then `/metrics` does not exist)."""
+    if value and len(value) < 32:
+        raise ConfigError(f"{PREFIX}METRICS_TOKEN: must be at least 32 characters")
+    return value or None
 
 
 def _totp_keys(keys: list[str], mode: str, secret_key: str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from rq import Queue
 from sqlalchemy import JSON, DateTime, Index, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pelvicoach.platform.extensions import BigId, db
+from pelvicoach.platform.extensions import BigId, as_utc, db
 from pelvicoach.platform.jobs import QUEUES, after_response, redis_connection, retry_policy
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, tenant_context
 
@@ -159,6 +159,20 @@ def backlog() -> int:
         return db.session.scalar(
             select(func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
         )
+
+
+def lag() -> float:
+    """Seconds since the oldest job not done yet was stored (0: none waiting): how far the
+    workers are behind. Across tenants as `backlog` counts them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return float(db.session.scalar(select(func.pelvicoach_outbox_lag())))
+    with cross_tenant(db.session, "metrics: age of the oldest waiting job"):
+        oldest = db.session.scalar(
+            select(func.min(OutboxJob.created_at)).where(OutboxJob.done_at.is_(None))
+        )
+    if oldest is None:
+        return 0.0
+    return max(0.0, (datetime.now(UTC) - as_utc(oldest)).total_seconds())
 
 
 def relay(limit: int = 500) -> int:

@@ -52,7 +52,7 @@ APPEND_ONLY = frozenset({"audit_events", "program_versions"})
 PLATFORM_WRITES = frozenset({"audio_clips"})
 NO_DELETE = frozenset({"audit_heads", "tenants"})
 # Owner-defined functions the roles may call, each returning only what its caller needs.
-FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()")
+FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()", "pelvicoach_outbox_lag()")
 # What a tenant may change of its own directory row: its settings, not its slug or status.
 TENANT_SETTINGS = (
     "name",

@@ -47,9 +47,9 @@ ENVIRON_SLUG = "pelvicoach.tenant_slug"
 # domains); row-level security has a matching read-only policy for those tables.
 PUBLIC_READ = "pelvicoach_public_read"
 
-# Answer on any host: probes from load balancers and orchestrators come by IP address. They
-# build no links and belong to no tenant.
-HOSTLESS_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
+# Answer on any host: probes from load balancers and orchestrators, and metrics scrapers, come
+# by IP address. They build no links and belong to no tenant.
+HOSTLESS_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "metrics.metrics"})
 DOMAIN_NAME = re.compile(r"(?=.{1,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 _tenant_id: ContextVar[int | None] = ContextVar("pelvicoach_tenant_id", default=None)

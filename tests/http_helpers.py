@@ -1,7 +1,9 @@
-"""Real parallel requests to a live server (see the `live_server` fixture)."""
+"""Real requests to a live server: in parallel (see the `live_server` fixture), and a free port
+for a server a test starts itself."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -37,3 +39,10 @@ def post_in_parallel(
 
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
         return list(pool.map(post, forms))
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -14,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from http_helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -78,14 +78,8 @@ def test_pelvicoach_worker_drains_the_queues(redis_url, database_url):
     assert job.return_value() == "Linux"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_gunicorn_serves_the_app_from_the_repository_root(database_url):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),

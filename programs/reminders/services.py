@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.header import Header
@@ -25,7 +26,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Exists, exists, func, select, update
 
-from pelvicoach.platform import jobs
+from pelvicoach.platform import jobs, metrics
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import (
     as_utc,
@@ -48,6 +49,7 @@ BATCH = 1000  # reminders per job: one transaction, a few SMTP connections
 STALE = timedelta(hours=2)  # a slot missed by more than this is skipped, not sent late
 MAX_TIMES = 3
 PLACEHOLDER = "PLAN-LINK"  # where each e-mail's own unsubscribe token goes in the link
+SENT = "pelvicoach_reminders_sent"  # the metric: reminders and nudges e-mailed, by kind
 
 
 class PlanError(ValueError):
@@ -345,6 +347,8 @@ def deliver(tenant_id: int, patient_ids: list[int]) -> int:
         .values(sent_at=now, day=day, returned=_answered(day))
     )
     db.session.commit()
+    for kind, sent in Counter(item.kind for item in pending).items():
+        metrics.add(SENT, kind.value, sent)
     return len(pending)
 
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from training_history import a_set
 
-from pelvicoach.platform import outbox
+from pelvicoach.platform import metrics, outbox
 from pelvicoach.platform.extensions import db as database
+from pelvicoach.platform.jobs import redis_connection
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment import lifecycle
 from pelvicoach.programs.enrolment.models import StopReason
@@ -105,6 +106,9 @@ def test_the_right_women_at_their_local_time_once(mail_app, women, platform_twin
     assert [(s.patient_id, s.slot, s.sent_at is not None) for s in sends] == [
         (made["anna"].id, "2026-10-25T07:00Z", True)
     ]
+    with mail_app.app_context():  # counted once for the metrics, where every process counts
+        counted = redis_connection().hgetall(metrics.COUNTERS_KEY)
+    assert counted == {f"{reminders.SENT}:reminder".encode(): b"1"}
 
     # the batch job itself run twice for the same slot: still once
     with tenant_context(tenant.id, database.session):
