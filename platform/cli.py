@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from pelvicoach.platform.config import ConfigError, load_settings
+from pelvicoach.platform.jobs import QUEUES
 
 
 def _create_app():
@@ -45,14 +46,25 @@ def require_platform_role() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(QUEUES),
+    help="Work only this queue (again for more); all of them by default, highest first.",
+)
 @with_appcontext
-def worker_command(burst: bool) -> None:
-    """Work the rq queues (high, default, low)."""
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """Work the rq queues (high, default, low), or those named: workers per queue scale apart."""
     from pelvicoach.platform.jobs import run_worker
 
     require_platform_role()
     try:
-        run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+        run_worker(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            burst=burst,
+            queues=[name for name in QUEUES if name in queues] or list(QUEUES),
+        )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
 

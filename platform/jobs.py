@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
@@ -80,14 +80,14 @@ def _run_after_response(app: Flask, work: list[tuple[Callable[..., Any], tuple]]
                 db.session.rollback()
 
 
-def run_worker(app: Flask, *, burst: bool = False) -> None:
+def run_worker(app: Flask, *, burst: bool = False, queues: Sequence[str] = QUEUES) -> None:
     """Work the queues, highest first, inside an app context that forked job processes inherit."""
     connection = app.extensions.get("pelvicoach.redis")
     if connection is None:
         raise RuntimeError("PELVICOACH_REDIS_URL is not set: jobs run in-process, no worker needed")
     with app.app_context():
-        queues = [Queue(name, connection=connection) for name in QUEUES]
-        Worker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+        worked = [Queue(name, connection=connection) for name in queues]
+        Worker(worked, connection=connection).work(burst=burst, with_scheduler=True)
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import kubernetes_validate
+import pytest
 import yaml
+
+from pelvicoach.platform.jobs import QUEUES
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
@@ -72,8 +76,88 @@ def test_only_the_platform_processes_get_the_cross_tenant_role():
 
     assert secrets_of("pelvicoach-web") == {"pelvicoach"}
     assert secrets_of("pelvicoach-worker") == {"pelvicoach", "pelvicoach-platform"}
+    assert secrets_of("pelvicoach-worker-high") == {"pelvicoach", "pelvicoach-platform"}
     assert secrets_of("pelvicoach-scheduler") == {"pelvicoach", "pelvicoach-platform"}
     assert secrets_of("pelvicoach-migrate") == {"pelvicoach", "pelvicoach-migrate"}
     init = (DEPLOY / "postgres" / "init.sql").read_text()
     assert "CREATE ROLE pelvicoach_platform LOGIN" in init
     assert "NOBYPASSRLS" in init.split("pelvicoach_platform", 1)[1].splitlines()[0]
+
+
+# The oldest Kubernetes the manifests are written for, and the newest the schemas know.
+KUBERNETES = ("1.30.0", kubernetes_validate.latest_version())
+
+
+def manifests() -> list[dict]:
+    return list(yaml.safe_load_all((DEPLOY / "k8s" / "pelvicoach.yaml").read_text()))
+
+
+@pytest.mark.parametrize("version", KUBERNETES)
+def test_kubernetes_manifests_are_valid_against_the_schemas(version):
+    """Offline, every field checked against Kubernetes' own OpenAPI schemas (no unknown field,
+    no wrong type): what `kubectl apply --dry-run=server` would refuse fails here."""
+    for document in manifests():
+        kubernetes_validate.validate(document, version, strict=True)
+
+
+def test_the_web_scales_and_keeps_enough_pods_through_disruptions():
+    documents = manifests()
+    by_kind = {(d["kind"], d["metadata"]["name"]): d for d in documents}
+    deployments = [d for d in documents if d["kind"] == "Deployment"]
+    hpa = by_kind[("HorizontalPodAutoscaler", "pelvicoach-web")]["spec"]
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "pelvicoach-web",
+    }
+    web = by_kind[("Deployment", "pelvicoach-web")]
+    assert 2 <= hpa["minReplicas"] <= web["spec"]["replicas"] <= hpa["maxReplicas"]
+    # Each budget selects the pods of a Deployment, and leaves one of them free to move
+    for name in ("pelvicoach-web", "pelvicoach-worker"):
+        budget = by_kind[("PodDisruptionBudget", name)]["spec"]
+        wanted = budget["selector"]["matchLabels"]
+        chosen = [
+            d
+            for d in deployments
+            if wanted.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert chosen, name
+        replicas = sum(d["spec"]["replicas"] for d in chosen)
+        assert budget.get("minAvailable", 0) < replicas
+    # Every process runs unprivileged, within limits; the web's probes are the app's
+    for deployment in deployments:
+        spec = deployment["spec"]["template"]["spec"]
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        for container in spec["containers"]:
+            assert container["resources"]["limits"]["memory"]
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+
+
+def test_workers_per_queue_cover_every_queue():
+    """Each worker Deployment works queues the app has, and together they work all of them."""
+    worked: set[str] = set()
+    for document in manifests():
+        if document["kind"] != "Deployment" or "worker" not in document["metadata"]["name"]:
+            continue
+        (container,) = document["spec"]["template"]["spec"]["containers"]
+        command = container["command"]
+        assert command[:2] == ["pelvicoach", "worker"]
+        named = [command[n + 1] for n, word in enumerate(command) if word == "--queue"]
+        assert set(named) <= set(QUEUES)
+        worked |= set(named) or set(QUEUES)
+    assert worked == set(QUEUES)
+
+
+def test_no_secret_is_written_in_the_manifests():
+    """Secrets come from the cluster operator's environment, never from these files."""
+    documents = manifests()
+    assert "Secret" not in {d["kind"] for d in documents}
+    for document in documents:
+        if document["kind"] not in ("Deployment", "Job"):
+            continue
+        for container in document["spec"]["template"]["spec"]["containers"]:
+            for item in container.get("env", []):
+                assert not any(
+                    word in item["name"] for word in ("SECRET", "PASSWORD", "TOKEN", "KEY")
+                ), item["name"]
+                assert "://" not in item.get("value", ""), item["name"]  # no database URL

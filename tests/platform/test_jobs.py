@@ -36,3 +36,20 @@ def test_without_redis_jobs_run_in_process(make_app, db, make_tenant):
 def test_unknown_queue_is_refused(app):
     with app.app_context(), pytest.raises(ValueError, match="unknown queue"):
         enqueue(recolour_tenant, 1, "x", queue="urgent")
+
+
+def test_a_worker_of_one_queue_leaves_the_others_waiting(cli, db, make_tenant):
+    """`pelvicoach worker --queue low`: workers per queue scale apart (deploy/k8s)."""
+    tenant = make_tenant("linde")
+    enqueue(recolour_tenant, tenant.id, "#111111", queue="low", job_id="on-low")
+    enqueue(recolour_tenant, tenant.id, "#222222", queue="high", job_id="on-high")
+    result = cli("worker", "--burst", "--queue", "low")
+    assert result.exit_code == 0, result.output
+    database.session.expire_all()
+    assert database.session.get(Tenant, tenant.id).brand_color == "#111111"
+    connection = redis_connection()
+    assert Queue("high", connection=connection).job_ids == ["on-high"]
+    assert Queue("low", connection=connection).count == 0
+    refused = cli("worker", "--burst", "--queue", "urgent")
+    assert refused.exit_code == 2
+    assert "urgent" in refused.output

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from http_helpers import free_port
+from jobs_fixtures import count_call, fail
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 from sqlalchemy import update
@@ -83,26 +84,18 @@ def test_requests_are_timed_by_endpoint_and_status_class(scraped, db):
     assert requests_of(after, "metrics.metrics", "2xx") == 0
 
 
-def failing() -> None:
-    raise RuntimeError("this job fails")
-
-
-def waiting(what: str) -> str:
-    return what
-
-
 def test_queues_failed_jobs_outbox_and_counters_as_the_stores_hold_them(
     scraped, db, make_tenant, owner_engine
 ):
     linde = make_tenant("linde")
     with scraped.app.app_context():
         connection = redis_connection()
-        Queue("low", connection=connection).enqueue(waiting, "in the queue")
+        Queue("low", connection=connection).enqueue(count_call, "in the queue")
         failed = Queue("default", connection=connection)
-        failed.enqueue(failing)
+        failed.enqueue(fail)
         SimpleWorker([failed], connection=connection).work(burst=True)
         with tenant_context(linde.id, database.session):
-            outbox.defer(waiting, "in the outbox", tenant_id=linde.id, job_id="metrics-lag")
+            outbox.defer(count_call, "in the outbox", tenant_id=linde.id, job_id="metrics-lag")
             database.session.commit()
         metrics.add("pelvicoach_reminders_sent", "reminder", 2)
         metrics.add("pelvicoach_reminders_sent", "nudge")
