@@ -29,7 +29,9 @@ def engine_options(database_url: str) -> dict[str, Any]:
         "max_overflow": 10,
         "pool_recycle": 1800,
         "hide_parameters": True,
-        "connect_args": {"prepare_threshold": None},
+        # A server that does not answer fails a request in seconds (a 503), not at the
+        # operating system's TCP timeout.
+        "connect_args": {"prepare_threshold": None, "connect_timeout": 5},
     }
 
 

@@ -3,12 +3,20 @@ API clients. Never a bare stack trace."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from pelvicoach.platform.extensions import db
+
+log = logging.getLogger(__name__)
+# A database restart or failover is over in seconds: ask clients to come back after this.
+RETRY_AFTER = 5
 
 MESSAGES = {
     400: (_l("Something in your request was not right"), _l("Please go back and try again.")),
@@ -29,6 +37,10 @@ MESSAGES = {
     500: (
         _l("Something went wrong on our side"),
         _l("We have been notified. Please try again in a few minutes."),
+    ),
+    503: (
+        _l("We are back in a moment"),
+        _l("Something on our side is starting up again. Please try again in a few seconds."),
     ),
 }
 
@@ -53,9 +65,11 @@ def problem(status: int, title: str, detail: str | None = None, **extra: object)
 
 
 def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
-    status = error.code or 500
     if isinstance(error, InternalServerError):
-        db.session.rollback()
+        _end_transaction()
+        if isinstance(error.original_exception, OperationalError | PoolTimeoutError):
+            error = _unavailable(error.original_exception)
+    status = error.code or 500
     if wants_json():
         response = problem(status, error.name, error.description if status < 500 else None)
     else:
@@ -64,6 +78,29 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def handle_database_unavailable(error: Exception) -> Response | tuple[str, int]:
+    """A query that could not reach the database, wherever in the request it was made."""
+    _end_transaction()
+    return handle_http_error(_unavailable(error))
+
+
+def _end_transaction() -> None:
+    """Roll back what the request began; with the database gone there is nothing to roll back
+    on, and the answer must not fail for it."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is dead: let it go without a word to the server
+        db.session.invalidate()
+
+
+def _unavailable(cause: Exception) -> ServiceUnavailable:
+    """The database could not be reached or answer (restarting, failing over, every pooled
+    connection busy): nothing is wrong with the request and it may be sent again, so a 503
+    with Retry-After, at once, rather than a 500."""
+    log.warning("database unavailable: %s", str(cause).splitlines()[0][:200])
+    return ServiceUnavailable(retry_after=RETRY_AFTER)
 
 
 def _error_page(status: int, error: HTTPException) -> str:
@@ -79,3 +116,5 @@ def _error_page(status: int, error: HTTPException) -> str:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    for unavailable in (OperationalError, PoolTimeoutError):
+        app.register_error_handler(unavailable, handle_database_unavailable)

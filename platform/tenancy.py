@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import ForeignKey, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -116,7 +116,7 @@ def _apply_to_transaction(session: Session | scoped_session, *, leaving: bool = 
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         try:
             _set_config(session.connection())
-        except DBAPIError:
+        except (DBAPIError, PendingRollbackError):  # the latter: its connection was lost
             if not leaving:
                 raise
 

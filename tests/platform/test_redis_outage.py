@@ -1,6 +1,6 @@
-"""Redis down, on a Redis of the test's own (the suite's stays up): the portal keeps working
-(sign-in, her pages, rate limits counted in memory), a job asked for meanwhile waits in the
-outbox in PostgreSQL, and when Redis is back it runs once: never lost, never twice."""
+"""The jobs' Redis down, a Redis of the test's own (the suite's stays up): the portal keeps
+working (sign-in, her pages), a job asked for meanwhile waits in the outbox in PostgreSQL, and
+when Redis is back it runs once: never lost, never twice."""
 
 from __future__ import annotations
 
@@ -60,12 +60,23 @@ def own_redis(tmp_path) -> Iterator[SimpleNamespace]:
 
 
 def test_the_portal_works_without_redis_and_jobs_run_once_after(
-    own_redis, make_app, platform_twin, run_jobs, smtp_server, make_tenant, make_patient, db
+    own_redis,
+    make_app,
+    platform_twin,
+    run_jobs,
+    smtp_server,
+    make_tenant,
+    make_patient,
+    db,
+    redis_url,
 ):
     mailbox, port = smtp_server
+    # Jobs on the Redis that goes down; rate limits on the suite's: the limiter is one object
+    # per process, and pointed at a stopped Redis it would leave the rest of this worker's tests
+    # counting in memory.
     app = make_app(
         REDIS_URL=own_redis.url,
-        RATELIMIT_STORAGE_URI=own_redis.url,
+        RATELIMIT_STORAGE_URI=redis_url,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=port,
         MAIL_USE_TLS=False,
