@@ -31,7 +31,7 @@ from pelvicoach.platform import audit
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 from pelvicoach.reporting import population
-from pelvicoach.reporting.population import Stage
+from pelvicoach.reporting.facts import Stage
 from pelvicoach.reporting.services import smallest_group
 from pelvicoach.tenants.models import Tenant, TenantStatus
 

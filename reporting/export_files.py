@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from pelvicoach.platform.spreadsheets import safe, write_csv
 from pelvicoach.programs import pdf
 from pelvicoach.reporting import figures, labels
-from pelvicoach.reporting.population import OUTCOME_WEEKS
+from pelvicoach.reporting.facts import OUTCOME_WEEKS
 from pelvicoach.reporting.report import STAGES, WEEKS, Report, Table
 
 Line = tuple[str, str, str, int | None, int | None]  # section, table, category, women, of

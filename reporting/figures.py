@@ -6,7 +6,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from pelvicoach.reporting import charts, labels
-from pelvicoach.reporting.population import OUTCOME_WEEKS
+from pelvicoach.reporting.facts import OUTCOME_WEEKS
 from pelvicoach.reporting.report import STAGES, WEEKS, Report, practising
 
 MOST_COHORTS = len(charts.PALETTE)  # the curve draws the latest months; its table has them all

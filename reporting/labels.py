@@ -8,7 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from pelvicoach.reporting.population import Stage
+from pelvicoach.reporting.facts import Stage
 from pelvicoach.reporting.report import NOT_YET, Dim
 
 DIMS = {

@@ -18,12 +18,10 @@ from sqlalchemy import Select, Subquery, and_, case, func, literal, select
 from pelvicoach.platform.extensions import db
 from pelvicoach.programs.training.models import PracticeDay, PracticeWeeks
 from pelvicoach.reporting import facts
-from pelvicoach.reporting.facts import AGE_BANDS, OUTCOME_WEEKS, Stage
+from pelvicoach.reporting.facts import OUTCOME_WEEKS, Stage
 from pelvicoach.reporting.models import ReportFacts
 from pelvicoach.reporting.sql import days_between
 from pelvicoach.tenants.staff.models import StaffProfile
-
-__all__ = ["AGE_BANDS", "OUTCOME_WEEKS", "Stage"]  # the report's, named where it counts them
 
 ACTIVE_WEEKS = (4, 8, 12)  # the funnel's "still practising" weeks
 CURVE_WEEKS = 12  # the retention curve: each week since enrolment up to this one

@@ -18,16 +18,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from pelvicoach.reporting.facts import AGE_BANDS, OUTCOME_WEEKS, Stage
 from pelvicoach.reporting.population import (
     ACTIVE_WEEKS,
-    AGE_BANDS,
     CURVE_WEEKS,
     DIMENSIONS,
     NO_TEAM,
-    OUTCOME_WEEKS,
     SET_BANDS,
     Population,
-    Stage,
 )
 from pelvicoach.reporting.suppression import Lines, protect
 from pelvicoach.tenants.care_providers import ProviderKind

@@ -18,7 +18,7 @@ from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.reporting import benchmark
 from pelvicoach.reporting.benchmark import Cell, Status
-from pelvicoach.reporting.population import Stage
+from pelvicoach.reporting.facts import Stage
 from pelvicoach.tenants.models import TenantStatus
 
 PAGE = "/operator/benchmark/"

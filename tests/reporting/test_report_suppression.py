@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from suppression_audit import pinned_cells
 
-from pelvicoach.reporting.population import AGE_BANDS, CURVE_WEEKS, DIMENSIONS, Population
+from pelvicoach.reporting.facts import AGE_BANDS
+from pelvicoach.reporting.population import CURVE_WEEKS, DIMENSIONS, Population
 from pelvicoach.reporting.report import SPECS, WEEKS, system_of
 
 CATEGORIES = {spec.column: spec.categories for spec in SPECS}
