@@ -59,6 +59,9 @@ class Settings:
     import_max_bytes: int = 20 * 1024 * 1024
     mail: dict[str, Any] = field(default_factory=dict)
     metrics_token: str | None = None  # the scraper's bearer token; no token, no /metrics
+    # Seconds after which a job claimed but not finished counts as crashed (its worker killed)
+    # and is relayed and run again; longer than any job takes.
+    outbox_retry_after: int = 600
 
     @property
     def is_production(self) -> bool:
@@ -89,6 +92,7 @@ class Settings:
             "IMPORT_MAX_BYTES": self.import_max_bytes,
             "REDIS_URL": self.redis_url,
             "METRICS_TOKEN": self.metrics_token,
+            "OUTBOX_RETRY_AFTER": self.outbox_retry_after,
             "BASE_DOMAIN": self.base_domain,
             "PROXY_HOPS": self.proxy_hops,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
@@ -241,6 +245,9 @@ def _parse(env: Env) -> Settings:
             * 1024,
             mail=mail,
             metrics_token=_metrics_token(env.str("METRICS_TOKEN", "")),
+            outbox_retry_after=env.int(
+                "OUTBOX_RETRY_AFTER", 600, validate=validate.Range(min=1, max=86_400)
+            ),
         )
 
 

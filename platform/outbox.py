@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import JSON, DateTime, Index, Integer, String, delete, func, select, update
@@ -29,7 +29,6 @@ from pelvicoach.platform.jobs import QUEUES, after_response, redis_connection, r
 from pelvicoach.platform.tenancy import PlatformOrTenantScoped, cross_tenant, tenant_context
 
 log = logging.getLogger(__name__)
-RELAY_AGAIN_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5  # then the job stays in the table, visible to the operator, and is not retried
 KEEP_DONE = timedelta(days=7)
 # Jobs a running job defers are relayed when it finishes, not half a minute later.
@@ -53,6 +52,12 @@ class OutboxJob(PlatformOrTenantScoped, db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _retry_after() -> timedelta:
+    """How old a claim or a relay must be before the job counts as lost and goes again
+    (PELVICOACH_OUTBOX_RETRY_AFTER)."""
+    return timedelta(seconds=current_app.config.get("OUTBOX_RETRY_AFTER", 600))
 
 
 def _dotted(func: Any) -> str:
@@ -100,7 +105,7 @@ def run(outbox_id: int, tenant_id: int | None) -> str:
 
     The row is claimed first (attempt counted, start time set, committed), so a second copy of
     the job that arrives while the first runs is skipped even if the job commits on its own.
-    A claim older than RELAY_AGAIN_AFTER counts as a crashed run and may be taken over; a run
+    A claim older than `_retry_after()` counts as a crashed run and may be taken over; a run
     that failed may be retried at once."""
     session = db.session
     now = datetime.now(UTC)
@@ -112,7 +117,7 @@ def run(outbox_id: int, tenant_id: int | None) -> str:
                 OutboxJob.done_at.is_(None),
                 OutboxJob.attempts < MAX_ATTEMPTS,
                 (OutboxJob.started_at.is_(None))
-                | (OutboxJob.started_at < now - RELAY_AGAIN_AFTER)
+                | (OutboxJob.started_at < now - _retry_after())
                 | (OutboxJob.failed_at >= OutboxJob.started_at),
             )
             .values(started_at=now, attempts=OutboxJob.attempts + 1)
@@ -186,7 +191,7 @@ def relay(limit: int = 500) -> int:
             .where(
                 OutboxJob.done_at.is_(None),
                 OutboxJob.attempts < MAX_ATTEMPTS,
-                (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - RELAY_AGAIN_AFTER),
+                (OutboxJob.relayed_at.is_(None)) | (OutboxJob.relayed_at < now - _retry_after()),
             )
             .order_by(OutboxJob.id)
             .limit(limit)

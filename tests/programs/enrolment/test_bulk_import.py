@@ -4,15 +4,23 @@ PostgreSQL and Redis."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
 import random
 import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from pelvicoach.platform import outbox
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.mail import OutgoingMail
@@ -334,6 +342,104 @@ def test_a_job_that_dies_halfway_goes_on_where_it_stopped(
     assert (row.state, row.created) == ("done", 24)
     assert len(_enrolled(db, officer)) == 24
     assert list(_reasons(db, import_id)) == [14]
+
+
+def _worker(
+    redis_url: str, smtp_port: int, *options: str, retry_after: int = 2
+) -> subprocess.Popen:
+    """`pelvicoach worker` as deployed: its own process, and rq's work horse forked for each
+    job; on the suite's database as the platform role."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "pelvicoach"), "worker", *options],
+        env={
+            **os.environ,
+            "PELVICOACH_REDIS_URL": redis_url,
+            "PELVICOACH_OUTBOX_RETRY_AFTER": str(retry_after),
+            "PELVICOACH_MAIL_SERVER": "127.0.0.1",
+            "PELVICOACH_MAIL_PORT": str(smtp_port),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _kill_with_children(pid: int) -> None:
+    """SIGKILL a process and its children at once, as a node lost or a pod killed does (rq's
+    work horse leads a process group of its own, so the worker's group alone would miss it)."""
+    children = [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent_of(stat) == pid
+    ]
+    for victim in (pid, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+
+
+def _parent_of(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+        return None
+
+
+def test_a_worker_killed_mid_import_enrols_and_invites_every_woman_once(
+    client, officer, db, run_jobs, make_app, redis_url, smtp_server
+):
+    """SIGKILL, not an exception: the worker and the job's process die between two commits;
+    the outbox hands the job on again once its claim is old, a new worker goes on where the
+    last commit left it, and nobody is enrolled or invited twice."""
+    mailbox, smtp_port = smtp_server
+    women = 2 * jobs.CHUNK  # killed after the first chunk's commit, before the second's
+    rows = [[f"Vrouw {n}", f"v{n}@example.nl", "1990", "", "", ""] for n in range(women)]
+    import_id = _checked(client, run_jobs, _csv(rows).encode())
+    confirmed = client.post(f"{DESK}/imports/{import_id}/confirm", data={"invite": "y"})
+    assert confirmed.status_code == 302
+
+    first = _worker(redis_url, smtp_port)
+    try:
+        deadline = time.monotonic() + 60
+        while (row := _import(db, import_id)).progress < jobs.CHUNK:
+            assert time.monotonic() < deadline, first.stderr.read().decode()
+            time.sleep(0.01)
+    finally:
+        _kill_with_children(first.pid)
+        first.wait(timeout=10)
+    row = _import(db, import_id)
+    assert row.state == "importing"
+    assert jobs.CHUNK <= row.created < women  # died between two commits
+    job = db.session.scalar(
+        select(outbox.OutboxJob).where(outbox.OutboxJob.job_id == f"import-run-{import_id}")
+    )
+    assert (job.attempts, job.done_at) == (1, None)
+
+    relaying = make_app(platform=True, REDIS_URL=redis_url, OUTBOX_RETRY_AFTER=2)
+
+    def relay_and_work(retry_after: int) -> None:
+        with relaying.app_context():
+            assert outbox.relay() == 1  # handed on again: its relay is older than 2 s
+        worker = _worker(redis_url, smtp_port, "--burst", retry_after=retry_after)
+        _out, errors = worker.communicate(timeout=120)
+        assert worker.returncode == 0, errors.decode()
+
+    # A copy that arrives while the claim is younger than the worker's limit (here 10 min)
+    # is skipped: the first run may still be going
+    relay_and_work(retry_after=600)
+    assert _import(db, import_id).created == row.created
+    time.sleep(2.1)
+    relay_and_work(retry_after=2)  # the claim is old now: the job runs, where it stopped
+
+    row = _import(db, import_id)
+    assert (row.state, row.created) == ("done", women)
+    with tenant_context(officer.id, db.session):
+        enrolled = db.session.scalars(
+            select(User.email).join(Patient, Patient.user_id == User.id)
+        ).all()
+    assert sorted(enrolled) == sorted(f"v{n}@example.nl" for n in range(women))  # once each
+    db.session.expire_all()
+    assert db.session.get(outbox.OutboxJob, job.id).attempts == 2  # the skipped copy: none
+    invited = sorted(message["To"] for message in mailbox.messages)
+    assert invited == sorted(f"v{n}@example.nl" for n in range(women))
 
 
 def test_invitations_go_out_once_after_the_import(client, officer, db, run_jobs):
