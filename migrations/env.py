@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import create_engine
 
 from pelvicoach.platform import rls
+from pelvicoach.platform.database import compared
 from pelvicoach.platform.tenancy import binding_key
 
 config = context.config
@@ -41,6 +42,7 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", compared)
     engine = create_engine(migration_url)
     try:
         with engine.connect() as connection:

@@ -9,6 +9,7 @@ one could stand in for. Temporary objects are refused to the roles altogether (`
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from pelvicoach.platform.extensions import db
+
+# The monthly partitions of a partitioned table (and its default one), made by the database and
+# named by `pelvicoach_session_partitions` (migration 0027): no model describes them.
+PARTITION = re.compile(r".+_(y\d{4}m\d{2}|default)")
+
+
+def compared(_object: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's `include_object`: compare the models with their tables, not with the tables'
+    partitions (and so not with the indexes PostgreSQL made on them)."""
+    if type_ == "table" and reflected and compare_to is None and name:
+        return not PARTITION.fullmatch(name)
+    return True
 
 
 def engine_options(database_url: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
-from sqlalchemy import BigInteger, Enum, Integer, MetaData, bindparam, text
+from sqlalchemy import BigInteger, Enum, Integer, MetaData, bindparam, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -70,18 +70,29 @@ talisman = Talisman()
 
 
 def insert_once(
-    model: type, values: dict[str, Any], unique: list[str], returning: Any = None
+    model: type,
+    values: dict[str, Any],
+    unique: list[str],
+    returning: Any = None,
+    *,
+    unless: Any = None,
 ) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id (or `returning`), in one statement on
     PostgreSQL and SQLite alike: the new row's id, or None when a row with the same `unique`
-    key exists. For writes a device may send twice (a double tap, an offline queue replayed)."""
+    key exists (or the condition `unless` holds). For writes a device may send twice (a double
+    tap, an offline queue replayed)."""
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
+    if unless is None:
+        statement = insert.values(**values)
+    else:
+        columns = model.__table__.c  # type: ignore[attr-defined]
+        row = select(*(literal(value, columns[name].type) for name, value in values.items()))
+        statement = insert.from_select(list(values), row.where(~unless))
     return db.session.scalar(
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=unique)
-        .returning(model.id if returning is None else returning)  # type: ignore[attr-defined]
+        statement.on_conflict_do_nothing(index_elements=unique).returning(
+            model.id if returning is None else returning  # type: ignore[attr-defined]
+        )
     )
 
 

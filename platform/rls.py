@@ -53,6 +53,8 @@ PLATFORM_WRITES = frozenset({"audio_clips"})
 NO_DELETE = frozenset({"audit_heads", "tenants"})
 # Owner-defined functions the roles may call, each returning only what its caller needs.
 FUNCTIONS = ("pelvicoach_tenant()", "pelvicoach_outbox_backlog()", "pelvicoach_outbox_lag()")
+# And those only the platform role may call: making the session log's monthly partitions.
+PLATFORM_FUNCTIONS = ("pelvicoach_session_partitions(date, date)",)
 # What a tenant may change of its own directory row: its settings, not its slug or status.
 TENANT_SETTINGS = (
     "name",
@@ -87,15 +89,23 @@ END $$
 """
 
 
+# A partition is reached through its partitioned table, whose policies and grants apply; the
+# roles get none on the partition itself, so no one reads one past those policies.
+NOT_A_PARTITION = (
+    "NOT EXISTS (SELECT 1 FROM pg_class p JOIN pg_namespace n ON n.oid = p.relnamespace"
+    " WHERE p.relname = t.table_name AND n.nspname = t.table_schema AND p.relispartition)"
+)
+
+
 def tenant_tables(connection: Connection) -> dict[str, bool]:
     """Each table in the database with a tenant_id column, and whether it may be NULL. Read from
     the catalogue, not the models: after a partial upgrade some models have no table yet."""
     rows = connection.execute(
         text(
-            "SELECT c.table_name, c.is_nullable = 'YES' FROM information_schema.columns c"
+            "SELECT c.table_name, c.is_nullable = 'YES' FROM information_schema.columns c"  # noqa: S608 (constants)
             " JOIN information_schema.tables t USING (table_schema, table_name)"
             " WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id'"
-            " AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
+            f" AND t.table_type = 'BASE TABLE' AND {NOT_A_PARTITION} ORDER BY c.table_name"
         )
     )
     return dict(rows.all())
@@ -104,8 +114,9 @@ def tenant_tables(connection: Connection) -> dict[str, bool]:
 def all_tables(connection: Connection) -> list[str]:
     rows = connection.execute(
         text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-            " AND table_type = 'BASE TABLE' ORDER BY table_name"
+            "SELECT table_name FROM information_schema.tables t"  # noqa: S608 (constants)
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            f" AND {NOT_A_PARTITION} ORDER BY table_name"
         )
     )
     return list(rows.scalars())
@@ -238,6 +249,10 @@ def _grant(connection: Connection, role: str, *, writes_directory: bool) -> None
     for function in FUNCTIONS:
         run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
         run(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}")
+    for function in PLATFORM_FUNCTIONS:
+        run(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC, {quoted}")
+        if writes_directory:
+            run(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}")
 
 
 def may_cross_tenants(connection: Connection) -> bool:

@@ -28,12 +28,14 @@ def init_app(app: Flask) -> None:
     from pelvicoach.programs.portal import bp as portal
     from pelvicoach.programs.reminders import jobs as reminder_jobs
     from pelvicoach.programs.training import models as _training  # noqa: F401
+    from pelvicoach.programs.training import partitions
 
     register_policy(Patient, patient_policy)
     reminder_jobs.register()
     schedule.register(schedule.Periodic("purge-enrolment-imports", bulk.purge, every=3600))
     schedule.register(schedule.Periodic("purge-code-signups", codes.purge, every=3600))
     schedule.register(schedule.Periodic("retention", retention.run, every=86400))
+    schedule.register(schedule.Periodic("session-partitions", partitions.ensure, every=86400))
     app.register_blueprint(portal)
     app.register_blueprint(clinician)
     app.register_blueprint(editor)
@@ -42,3 +44,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(seed.seed_command)
     app.cli.add_command(program_command)
+    app.cli.add_command(partitions.sessions_group)

@@ -23,6 +23,7 @@ from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
 from pelvicoach.programs.enrolment.services import new_pseudonym
 from pelvicoach.programs.seed_history import Woman, histories
+from pelvicoach.programs.training import partitions
 from pelvicoach.tenants.models import Tenant, TenantKind
 
 PHASE_WEIGHTS = {
@@ -36,6 +37,7 @@ BRAND_COLOURS = ("#0b5fa5", "#1f7a4d", "#8a2b68", "#b5451b", "#2d4a8a", "#006d77
 PATIENTS_PER_CLINICIAN = 150
 BATCH = 5_000
 SLUG_PREFIX = "synthetic-"
+ENROLLED_WITHIN = 365  # days
 
 
 def _insert_users(rows: list[dict], role: str) -> list[int]:
@@ -66,6 +68,8 @@ def seed(
     patient_hash = hash_password(patient_password) if patient_password else None
     first = _next_number()
     now = datetime.now(UTC)
+    # A month of the session log for each month of the histories (enrolled up to a year ago)
+    partitions.ensure(now.date() - timedelta(days=ENROLLED_WITHIN + 31), now.date())
     created: list[Tenant] = []
     for number in range(first, first + tenants):
         kind = TenantKind.PRACTICE if number % 3 else TenantKind.INSURER
@@ -150,7 +154,9 @@ def add_women(
                 pseudonym = new_pseudonym(rng)
             pseudonyms.add(pseudonym)
             cohort = Cohort.POSTPARTUM if rng.random() < 0.85 else Cohort.MENOPAUSE
-            enrolled = now - timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1439))
+            enrolled = now - timedelta(
+                days=rng.randint(0, ENROLLED_WITHIN), minutes=rng.randint(0, 1439)
+            )
             delivery = (enrolled - timedelta(days=rng.randint(14, 250))).date()
             patient_rows.append(
                 {

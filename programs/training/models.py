@@ -58,9 +58,12 @@ class TrainingPlan(TenantScoped, db.Model):
 
 class ExerciseSession(TenantScoped, db.Model):
     """One guided set she did and logged. The busiest table there is (a billion rows over the
-    platform's life): its index leads with tenant and patient and ends with the time, which is
-    also the column to partition it by month on. `client_id` comes from her device, so a
-    log sent twice (a double tap, an offline queue replayed) is stored once."""
+    platform's life): on PostgreSQL partitioned by month of `day` (migration 0027,
+    `training.partitions`), so old months can be detached whole; its index leads with tenant
+    and patient and ends with the time. `client_id` comes from her device, so a log sent twice
+    (a double tap, an offline queue replayed) is stored once: the unique key holds within a day
+    (a partitioned table's keys must include the partition's column), `log_session` looks at
+    the days either side."""
 
     __tablename__ = "exercise_sessions"
     __table_args__ = (
@@ -71,7 +74,7 @@ class ExerciseSession(TenantScoped, db.Model):
             "performed_at",
         ),
         UniqueConstraint(
-            "tenant_id", "patient_id", "client_id", name="uq_exercise_sessions_client_id"
+            "tenant_id", "patient_id", "client_id", "day", name="uq_exercise_sessions_client_id"
         ),
     )
 

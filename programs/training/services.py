@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pelvicoach.platform.extensions import as_utc, db, insert_once
@@ -102,7 +102,9 @@ def log_session(
     performed_at: datetime | None = None,
 ) -> bool:
     """Store one set, once: the same `client_id` again stores nothing. True when stored now.
-    One statement either way (INSERT ... ON CONFLICT DO NOTHING): the busiest write there is."""
+    One statement either way (INSERT ... ON CONFLICT DO NOTHING): the busiest write there is.
+    The unique key holds within her day; a copy sent across her midnight (a double tap at
+    23:59:59) is found among the days either side, two monthly partitions at most."""
     now = datetime.now(UTC)
     when = (performed_at or now).astimezone(UTC)  # stored as UTC (SQLite keeps no offset)
     day = when.astimezone(zone).date()
@@ -120,7 +122,13 @@ def log_session(
             "leaked": leaked,
             "received_at": now,
         },
-        ["tenant_id", "patient_id", "client_id"],
+        ["tenant_id", "patient_id", "client_id", "day"],
+        unless=exists().where(
+            ExerciseSession.tenant_id == patient.tenant_id,
+            ExerciseSession.patient_id == patient.id,
+            ExerciseSession.client_id == str(client_id),
+            ExerciseSession.day.between(day - timedelta(days=1), day + timedelta(days=1)),
+        ),
     )
     if stored is not None and (plan.practice_started_on is None or day < plan.practice_started_on):
         plan.practice_started_on = day

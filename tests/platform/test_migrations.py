@@ -12,13 +12,16 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
+from pelvicoach.platform.database import compared
 from pelvicoach.platform.extensions import db as database
+
+OPTIONS = {"compare_type": True, "include_object": compared}  # as migrations/env.py compares
 
 
 def test_autogenerate_finds_no_difference_on_a_migrated_postgresql(db):
     assert database.engine.dialect.name == "postgresql"
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts=OPTIONS)
         assert compare_metadata(context, database.metadata) == []
 
 
@@ -31,7 +34,7 @@ def test_migrations_build_the_sqlite_demo_database(make_app, tmp_path):
     with app.app_context():
         upgrade()
         with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts=OPTIONS)
             assert compare_metadata(context, database.metadata) == []
 
 
