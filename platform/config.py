@@ -62,6 +62,10 @@ class Settings:
     # Seconds after which a job claimed but not finished counts as crashed (its worker killed)
     # and is relayed and run again; longer than any job takes.
     outbox_retry_after: int = 600
+    # A streaming replica the web's reports read from (the app role's URL on it), and how long
+    # a report waits for it to replay the facts just refreshed before the primary answers.
+    reporting_database_url: str | None = None
+    reporting_replica_wait: float = 2.0
 
     @property
     def is_production(self) -> bool:
@@ -75,6 +79,7 @@ class Settings:
         setting lets read across tenants."""
         secure_cookies = self.is_production
         database_url = self.platform_database_url if platform else self.database_url
+        reporting = self.reporting_database_url if not platform else None
         return {
             "PELVICOACH_MODE": self.mode,
             "PLATFORM_PROCESS": platform,
@@ -82,6 +87,11 @@ class Settings:
             "TOTP_KEYS": self.totp_keys,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+            # Jobs and commands (the platform role) read the primary: it has their grants.
+            "SQLALCHEMY_BINDS": (
+                {"reporting": {"url": reporting, **engine_options(reporting)}} if reporting else {}
+            ),
+            "REPORTING_REPLICA_WAIT": self.reporting_replica_wait,
             "MIGRATION_DATABASE_URL": self.migration_database_url,
             "DATABASE_APP_ROLE": self.database_app_role,
             "DATABASE_PLATFORM_ROLE": self.database_platform_role,
@@ -245,10 +255,24 @@ def _parse(env: Env) -> Settings:
             * 1024,
             mail=mail,
             metrics_token=_metrics_token(env.str("METRICS_TOKEN", "")),
+            reporting_database_url=_reporting_url(env.str("REPORTING_DATABASE_URL", "")),
+            reporting_replica_wait=env.float(
+                "REPORTING_REPLICA_WAIT", 2.0, validate=validate.Range(min=0, max=60)
+            ),
             outbox_retry_after=env.int(
                 "OUTBOX_RETRY_AFTER", 600, validate=validate.Range(min=1, max=86_400)
             ),
         )
+
+
+def _reporting_url(value: str) -> str | None:
+    """A PostgreSQL replica of the database, or none (the reports read the primary)."""
+    if not value:
+        return None
+    variable = f"{PREFIX}REPORTING_DATABASE_URL"
+    if make_url(_database_url(value, variable)).get_backend_name() != "postgresql":
+        raise ConfigError(f"{variable}: a PostgreSQL streaming replica")
+    return value
 
 
 def _metrics_token(value: str) -> str | None:

@@ -61,6 +61,7 @@ def _discard_session_state(dbapi_connection: Any, _record: Any, reset_state: Any
 
 def init_app(app: Flask) -> None:
     with app.app_context():
-        engine: Engine = db.engine
-    if engine.dialect.name == "postgresql":
-        event.listen(engine, "reset", _discard_session_state)
+        engines: list[Engine] = list(db.engines.values())  # the primary, and a replica
+    for engine in engines:
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "reset", _discard_session_state)

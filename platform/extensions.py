@@ -15,6 +15,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
+from psycopg.types.json import Json
 from sqlalchemy import BigInteger, Enum, Integer, MetaData, bindparam, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -97,33 +98,93 @@ def insert_once(
 
 
 def insert_all_once(model: type, rows: list[dict[str, Any]], unique: list[str]) -> None:
-    """Many rows in one statement, those already there (by `unique`) skipped. On PostgreSQL
-    the rows travel as one array per column (INSERT ... SELECT FROM unnest): one round trip
-    and one small statement, however many rows; elsewhere an executemany."""
+    """Many rows in one statement, those already there (by `unique`) skipped."""
+    insert_all(model, rows, unique=unique)
+
+
+def insert_all(
+    model: type, rows: list[dict[str, Any]], *, unique: list[str] | None = None, ids: bool = False
+) -> list[int]:
+    """Many rows in one statement: on PostgreSQL the rows travel as one array per column
+    (INSERT ... SELECT FROM unnest), one round trip and one small statement however many rows
+    (a multi-row VALUES of thousands of rows cost more to build than to run); elsewhere an
+    executemany. With `unique`, rows already there are skipped. With `ids`, the new rows' ids
+    in the order of `rows` (on PostgreSQL drawn from the table's sequence first)."""
     if not rows:
-        return
+        return []
     dialect = db.session.get_bind().dialect
-    if dialect.name != "postgresql":
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=unique)
-        db.session.execute(statement, rows)
-        return
     table = model.__table__  # type: ignore[attr-defined]
+    if dialect.name != "postgresql":
+        statement = sqlite.insert(model)
+        if unique:
+            statement = statement.on_conflict_do_nothing(index_elements=unique)
+        if ids:
+            returning = statement.returning(table.c.id, sort_by_parameter_order=True)
+            return list(db.session.scalars(returning, rows))
+        db.session.execute(statement, rows)
+        return []
+    new_ids: list[int] = []
+    if ids:
+        new_ids = list(
+            db.session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"table": table.name, "n": len(rows)},
+            )
+        )
+        rows = [{"id": new_id, **row} for new_id, row in zip(new_ids, rows, strict=True)]
+    rows = _with_defaults(table, rows)
     names = list(rows[0])
     arrays = ", ".join(
         f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
         for n, name in enumerate(names)
     )
-    values = {
-        f"c{n}": [row[name].value if isinstance(row[name], PyEnum) else row[name] for row in rows]
-        for n, name in enumerate(names)
-    }
+    values = {f"c{n}": [_array_item(row[name]) for row in rows] for n, name in enumerate(names)}
+    conflict = f" ON CONFLICT ({', '.join(unique)}) DO NOTHING" if unique else ""
     db.session.execute(
         text(
             f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"  # noqa: S608 (model names only)
-            f" ON CONFLICT ({', '.join(unique)}) DO NOTHING"
+            + conflict
         ),
         values,
     )
+    return new_ids
+
+
+def _with_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The models' Python-side defaults for the columns the rows leave out, as the ORM's own
+    INSERT would fill them (a callable one called for each row)."""
+    missing = [
+        column
+        for column in table.c
+        if column.name not in rows[0]
+        and column.default is not None
+        and (column.default.is_scalar or column.default.is_callable)
+    ]
+    if not missing:
+        return rows
+    return [
+        {
+            **row,
+            **{
+                column.name: column.default.arg
+                if column.default.is_scalar
+                else column.default.arg(None)
+                for column in missing
+            },
+        }
+        for row in rows
+    ]
+
+
+def _array_item(value: Any) -> Any:
+    if isinstance(value, PyEnum):
+        return value.value
+    if isinstance(value, dict | list):
+        return Json(value)
+    return value
 
 
 def update_all(model: type, rows: list[dict[str, Any]], tenant_id: int) -> None:

@@ -115,7 +115,7 @@ def _apply_to_transaction(session: Session | scoped_session, *, leaving: bool = 
         session = session()
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         try:
-            _set_config(session.connection())
+            bind_current(session.connection())
         except (DBAPIError, PendingRollbackError):  # the latter: its connection was lost
             if not leaving:
                 raise
@@ -145,7 +145,8 @@ def bind(connection: Any, tenant_id: int | None, key: bytes, *, cross: bool = Fa
     )
 
 
-def _set_config(connection: Any) -> None:
+def bind_current(connection: Any) -> None:
+    """Name the current tenant (or the platform) in `connection`'s open transaction."""
     key = current_app.extensions.get("pelvicoach.binding_key")
     if key is None:
         key = binding_key(current_app.config["SECRET_KEY"])
@@ -230,7 +231,7 @@ def _check_tenant(session: Session, _context: Any, _instances: Any) -> None:
 def _begin_with_tenant(_session: Session, _transaction: Any, connection: Any) -> None:
     # Every transaction names its tenant, or the platform: unbound, it sees the directory only.
     if connection.dialect.name == "postgresql" and not _resolving.get():
-        _set_config(connection)
+        bind_current(connection)
 
 
 class TenantPathMiddleware:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 import click
 from faker import Faker
 from flask.cli import with_appcontext
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from pelvicoach.platform.accounts import Role, User, UserRole, hash_password
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.extensions import db, insert_all
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment.models import Cohort, Patient, Phase
 from pelvicoach.programs.enrolment.services import new_pseudonym
@@ -41,10 +41,8 @@ ENROLLED_WITHIN = 365  # days
 
 
 def _insert_users(rows: list[dict], role: str) -> list[int]:
-    ids = list(
-        db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows)
-    )
-    db.session.execute(insert(UserRole), [{"user_id": uid, "role": role} for uid in ids])
+    ids = insert_all(User, rows, ids=True)
+    insert_all(UserRole, [{"user_id": uid, "role": role} for uid in ids])
     return ids
 
 
@@ -128,9 +126,11 @@ def add_women(
     now: datetime,
     password_hash: str | None,
     version_id: int | None = None,
+    first: int = 1,
 ) -> None:
     """`count` women with accounts, each on one of `clinician_ids` (None: nobody's caseload)
-    and pinned to `version_id`, with histories that fit their step."""
+    and pinned to `version_id`, with histories that fit their step; their addresses numbered
+    from `first`."""
     pseudonyms: set[str] = set()
     phases = list(PHASE_WEIGHTS)
     weights = list(PHASE_WEIGHTS.values())
@@ -139,7 +139,7 @@ def add_women(
         user_rows = [
             {
                 "tenant_id": tenant.id,
-                "email": f"patient{start + i + 1}@{tenant.slug}.example",
+                "email": f"patient{first + start + i}@{tenant.slug}.example",
                 "name": fake.name_female(),
                 "password_hash": password_hash,
                 "locale": rng.choice(("nl", "nl", "nl", "en")),
@@ -174,9 +174,7 @@ def add_women(
                     "program_version_id": version_id,
                 }
             )
-        ids = db.session.scalars(
-            insert(Patient).returning(Patient.id, sort_by_parameter_order=True), patient_rows
-        )
+        ids = insert_all(Patient, patient_rows, ids=True)
         women = [
             Woman(patient_id, row["phase"], row["cohort"].value, row["enrolled_at"])
             for patient_id, row in zip(ids, patient_rows, strict=True)

@@ -1,7 +1,8 @@
 """Histories for seeded women, in bulk: consents, an intake whose outcome fits her step, a
-training plan with sets that thin out over the weeks (most women practise less as time goes on),
-check-ins answered by fewer women each time, and referrals. Enough like real use that reports,
-caseloads and benchmarks meet realistic data; random but reproducible from the seed."""
+three-day bladder diary for some, a training plan with sets that thin out over the weeks (most
+women practise less as time goes on), reminders and nudges, check-ins answered by fewer women
+each time, and referrals. Enough like real use that reports, caseloads and benchmarks meet
+realistic data; random but reproducible from the seed."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
-
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.extensions import insert_all
+from pelvicoach.programs.diary.models import Diary, DiaryEntry, DrinkKind, EntryKind, LeakActivity
+from pelvicoach.programs.diary.services import WATCHED
+from pelvicoach.programs.diary.summary import Noted, summarize
 from pelvicoach.programs.enrolment.models import Consent, ConsentKind, Phase
 from pelvicoach.programs.followup.models import Reassessment, Referral
 from pelvicoach.programs.intake.models import Intake
@@ -24,6 +27,8 @@ from pelvicoach.tenants.care_providers import ProviderKind
 TYPES = {"stress": 50, "mixed": 30, "urge": 15, "other": 5}
 CHECK_IN_WEEKS = {4: 0.55, 8: 0.4, 12: 0.3}  # and the share who answer each
 CONSENT_VERSION = "1"
+DIARY_SHARE, DIARY_DAYS = 0.15, 3  # women with an intake who kept a diary, and its days
+ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,78 @@ def _sets(rng: random.Random, tenant_id: int, patient_id: int, start: date, toda
     return rows
 
 
+def _diary(rng: random.Random, tenant_id: int, patient_id: int, starts_on: date) -> tuple:
+    """A diary of three days as she would keep it: up and to bed, six to eight drinks, voids
+    (half of them measured) and now and then a leak; its flags as the app computes them."""
+    entries: list[dict] = []
+
+    def note(kind: EntryKind, day: date, hour: float, **values) -> None:
+        local = datetime.combine(day, time(int(hour), int(hour % 1 * 60)), ZONE)
+        entries.append(
+            {
+                "tenant_id": tenant_id,
+                "client_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "kind": kind,
+                "at": local.astimezone(UTC),
+                "millilitres": values.get("millilitres"),
+                "drink": values.get("drink"),
+                "urgency": values.get("urgency"),
+                "leak_amount": values.get("leak_amount"),
+                "activity": values.get("activity"),
+                "created_at": local.astimezone(UTC),
+            }
+        )
+
+    for n in range(DIARY_DAYS):
+        day = starts_on + timedelta(days=n)
+        note(EntryKind.WAKE, day, rng.uniform(6, 8))
+        for _ in range(rng.randint(6, 8)):
+            drink = rng.choice(list(DrinkKind))
+            note(
+                EntryKind.DRINK,
+                day,
+                rng.uniform(7, 22),
+                millilitres=rng.choice((150, 200, 250)),
+                drink=drink,
+            )
+        for _ in range(rng.randint(5, 10)):
+            measured = rng.choice((rng.randint(120, 450), None))
+            note(
+                EntryKind.VOID,
+                day,
+                rng.uniform(7, 23),
+                millilitres=measured,
+                urgency=rng.randint(0, 4),
+            )
+        if rng.random() < 0.4:
+            note(EntryKind.VOID, day, rng.uniform(0, 5.5), urgency=rng.randint(1, 4))  # at night
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            note(
+                EntryKind.LEAK,
+                day,
+                rng.uniform(8, 21),
+                urgency=rng.randint(0, 4),
+                leak_amount=rng.choice(("drops", "drops", "small", "large")),
+                activity=rng.choice(list(LeakActivity)),
+            )
+        note(EntryKind.BED, day, rng.uniform(22, 23.9))
+    noted = [
+        Noted(e["kind"], e["at"].astimezone(ZONE), e["millilitres"], e["urgency"]) for e in entries
+    ]
+    days = [starts_on + timedelta(days=n) for n in range(DIARY_DAYS)]
+    flagged = [m.key for m in summarize(noted, days).flagged if m.key in WATCHED]
+    diary = {
+        "tenant_id": tenant_id,
+        "patient_id": patient_id,
+        "starts_on": starts_on,
+        "days": DIARY_DAYS,
+        "ends_on": starts_on + timedelta(days=DIARY_DAYS),
+        "out_of_range": ",".join(flagged),
+        "created_at": datetime.combine(starts_on, time(8), ZONE).astimezone(UTC),
+    }
+    return diary, entries
+
+
 def _sends(
     rng: random.Random, tenant_id: int, patient_id: int, start: date, today: date, days: set[date]
 ) -> list:
@@ -141,6 +218,7 @@ def _sends(
 def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datetime) -> None:
     """Insert every woman's history, a few statements per table."""
     consents, intakes, plans, sets, sends, checks, referrals = [], [], [], [], [], [], []
+    diaries: list[tuple[dict, list[dict]]] = []
     today = now.date()
     for woman in women:
         if woman.phase != Phase.INFORMATION or rng.random() < 0.7:
@@ -174,6 +252,9 @@ def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datet
                 "bladder_training": scores["incontinence_type"] in ("urge", "mixed"),
             }
         )
+        diary_from = done.date() + timedelta(days=rng.randint(1, 14))
+        if rng.random() < DIARY_SHARE and diary_from + timedelta(days=DIARY_DAYS) <= today:
+            diaries.append(_diary(rng, tenant_id, woman.id, diary_from))
         if route in ("see_gp", "physio"):
             referrals.append(
                 {
@@ -229,12 +310,17 @@ def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datet
         (Intake, intakes),
         (Referral, referrals),
         (TrainingPlan, plans),
-        (ExerciseSession, sets),
+        (ExerciseSession, sets),  # one statement: the rollup triggers fire once
         (ReminderSend, sends),
         (Reassessment, checks),
     ):
-        if rows:
-            # With RETURNING, SQLAlchemy sends the rows as multi-row INSERTs (a thousand a
-            # statement) where a plain executemany is a statement per row: the rollup triggers
-            # on the session log fire per statement.
-            db.session.execute(insert(model).returning(model.id), rows).all()
+        insert_all(model, rows)
+    diary_ids = insert_all(Diary, [diary for diary, _entries in diaries], ids=True)
+    insert_all(
+        DiaryEntry,
+        [
+            {**entry, "diary_id": diary_id}
+            for diary_id, (_diary_row, entries) in zip(diary_ids, diaries, strict=True)
+            for entry in entries
+        ],
+    )

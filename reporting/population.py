@@ -7,6 +7,8 @@ free text, only categories and how many women share them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Select, Subquery, and_, case, func, literal, select
+from sqlalchemy.engine import Connection
 
 from pelvicoach.platform.extensions import db
 from pelvicoach.programs.training.models import PracticeDay, PracticeWeeks
-from pelvicoach.reporting import facts
+from pelvicoach.reporting import facts, replica
 from pelvicoach.reporting.facts import OUTCOME_WEEKS, Stage
 from pelvicoach.reporting.models import ReportFacts
 from pelvicoach.reporting.sql import days_between
@@ -56,8 +59,9 @@ class _Scope:
     """What both counts share: the tenant's facts, her clinician's team, the days since she
     enrolled (in the tenant's time zone) and whether she is in training."""
 
-    def __init__(self, tenant_id: int, time_zone: str, now: datetime) -> None:
+    def __init__(self, tenant_id: int, time_zone: str, now: datetime, connection: Connection):
         self.tenant_id = tenant_id
+        self.connection = connection  # the primary's, or the reporting replica's
         self.today = now.astimezone(ZoneInfo(time_zone)).date()
         self.enrolled_days = days_between(ReportFacts.enrolled_on, literal(self.today))
         self.training = ReportFacts.stage == Stage.TRAINING
@@ -90,13 +94,13 @@ class _Scope:
         """GROUP BY every column of `per_woman` named, counting women (and adding `sums`)."""
         query = select(*(per_woman.c[name] for name in names), *sums, func.count().label("n"))
         query = query.group_by(*(per_woman.c[name] for name in names))
-        return _frame(query, [*names, *(column.name for column in sums), "n"])
+        return _frame(self.connection, query, [*names, *(c.name for c in sums), "n"])
 
 
-def _frame(query: Select, columns: list[str]) -> pd.DataFrame:
+def _frame(connection: Connection, query: Select, columns: list[str]) -> pd.DataFrame:
     """The rows as the driver's cursor hands them over: a row object per row and pandas' look
     at each cost more than the query itself (56,000 rows in tests/perf/bench_report.py)."""
-    result = db.session.connection().execute(query)
+    result = connection.execute(query)
     try:
         rows = result.cursor.fetchall()
     finally:
@@ -105,32 +109,37 @@ def _frame(query: Select, columns: list[str]) -> pd.DataFrame:
 
 
 def gather(tenant_id: int, time_zone: str, now: datetime) -> Population:
-    scope = _ready(tenant_id, time_zone, now)
-    counted = _women(scope)
-    practice, sends = _split(_groups(scope))
+    with _counting(tenant_id, time_zone) as connection:
+        scope = _Scope(tenant_id, time_zone, now, connection)
+        counted = _women(scope)
+        practice, sends = _split(_groups(scope))
     return Population(counted, practice, sends, scope.today)
 
 
 def women(tenant_id: int, time_zone: str, now: datetime) -> pd.DataFrame:
     """The women and their facts alone (the operator's benchmark needs no more)."""
-    return _women(_ready(tenant_id, time_zone, now))
+    with _counting(tenant_id, time_zone) as connection:
+        return _women(_Scope(tenant_id, time_zone, now, connection))
 
 
-def _ready(tenant_id: int, time_zone: str, now: datetime) -> _Scope:
-    """The tenant's facts brought up to date, and the transaction set for counting them."""
+@contextmanager
+def _counting(tenant_id: int, time_zone: str) -> Iterator[Connection]:
+    """The tenant's facts brought up to date (on the primary), and a connection set for
+    counting them: the reporting replica's once it has them, else the session's."""
     facts.refresh(tenant_id, time_zone)
-    _tuned()
-    return _Scope(tenant_id, time_zone, now)
+    with replica.reading(db.session) as connection:
+        _tuned(connection)
+        yield connection
 
 
-def _tuned() -> None:
+def _tuned(connection: Connection) -> None:
     """Settings for this transaction only, on PostgreSQL: no JIT (it compiled the women's query,
     dozens of expressions, for longer than the query runs), and memory enough to group the women
     by their facts in a hash table rather than by sorting them on disk
     (tests/perf/bench_report.py)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.set_config("jit", "off", True)))
-        db.session.execute(select(func.set_config("work_mem", "64MB", True)))
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.set_config("jit", "off", True)))
+        connection.execute(select(func.set_config("work_mem", "64MB", True)))
 
 
 def _women(scope: _Scope) -> pd.DataFrame:

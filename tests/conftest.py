@@ -36,6 +36,7 @@ from werkzeug.serving import make_server
 
 from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 
+pytest_plugins = ("own_postgres",)  # the fixture `own_postgres`: a cluster of a test's own
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get(
     "PELVICOACH_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

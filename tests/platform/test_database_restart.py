@@ -6,23 +6,14 @@ acknowledged write is lost (every enrolment answered 201 is in the database)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from glob import glob
-from pathlib import Path
-from types import SimpleNamespace
 
-import psycopg
 import pytest
-from flask_migrate import upgrade
 from http_helpers import free_port
+from own_postgres import migrated
 from sqlalchemy import select
 
 from pelvicoach.platform import api_keys
@@ -31,69 +22,10 @@ from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.tenants.services import create_tenant
 
-PG_BIN = Path(sorted(glob("/usr/lib/postgresql/*/bin"))[-1])
 THREADS = 4
 LOAD_SECONDS = 8.0
 RESTART_AT = 2.0
-DOWN_FOR = 1.0  # seconds the server stays stopped
 PACE = 0.25  # seconds between one client's requests: 16 a second in all, under the API's limits
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[SimpleNamespace]:
-    """A cluster in a directory the postgres user owns, on a free port, fsync off."""
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.fail("this test starts its own PostgreSQL as the postgres user: needs root")
-    root = Path(tempfile.mkdtemp(prefix="pelvicoach-pg-"))
-    root.chmod(0o755)
-    shutil.chown(root, "postgres")
-    port = free_port()
-
-    def as_postgres(*command: object) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *map(str, command)],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c full_page_writes=off -c synchronous_commit=on"
-    )
-
-    def ctl(*args: str) -> None:
-        as_postgres(PG_BIN / "pg_ctl", "-D", root / "data", "-o", options, "-w", *args)
-
-    def restart() -> None:
-        """Down for a second at least: a bare restart can be over before any client notices."""
-        ctl("-m", "fast", "stop")
-        time.sleep(DOWN_FOR)
-        ctl("-l", str(root / "log"), "start")
-
-    as_postgres(
-        PG_BIN / "initdb",
-        "-D",
-        root / "data",
-        "-A",
-        "trust",
-        "-U",
-        "postgres",
-        "--no-sync",
-        "-E",
-        "UTF8",
-    )
-    ctl("-l", str(root / "log"), "start")
-    try:
-        yield SimpleNamespace(
-            url=lambda role="postgres", name="pelvicoach": (
-                f"postgresql+psycopg://{role}@127.0.0.1:{port}/{name}"
-            ),
-            restart=restart,
-        )
-    finally:
-        ctl("-m", "immediate", "stop")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_requests_fail_fast_while_postgresql_restarts_and_no_write_is_lost(
@@ -102,21 +34,7 @@ def test_requests_fail_fast_while_postgresql_restarts_and_no_write_is_lost(
     # The rate limiter is one object per process: it keeps the suite's storage and limits (the
     # clients stay under them), so later tests in this worker find it as it was.
     web_settings = {"REDIS_URL": redis_url, "RATELIMIT_STORAGE_URI": redis_url}
-    migrating = make_app(
-        SQLALCHEMY_DATABASE_URI=own_postgres.url(),
-        MIGRATION_DATABASE_URL=own_postgres.url(),
-        **web_settings,
-    )
-    roles = [migrating.config["DATABASE_APP_ROLE"], migrating.config["DATABASE_PLATFORM_ROLE"]]
-    with psycopg.connect(
-        own_postgres.url(name="postgres").replace("+psycopg", ""), autocommit=True
-    ) as admin:
-        admin.execute("CREATE DATABASE pelvicoach")
-        for role in roles:
-            admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS')
-    with migrating.app_context():
-        upgrade()
-        database.engine.dispose()
+    roles = migrated(own_postgres, make_app, **web_settings)
     platform = make_app(
         platform=True, SQLALCHEMY_DATABASE_URI=own_postgres.url(roles[1]), **web_settings
     )

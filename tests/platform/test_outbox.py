@@ -111,6 +111,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
             "periodic-purge-enrolment-imports-277",
             "periodic-purge-code-signups-277",
             "periodic-retention-11",
+            "periodic-session-partitions-11",
             # and by reporting
             "periodic-purge-report-exports-277",
             "periodic-report-facts-3333",
@@ -125,7 +126,7 @@ def test_periodic_jobs_have_deterministic_ids(app):
 def test_periodic_jobs_run(app, db, make_tenant, run_jobs):
     with app.app_context():
         schedule.tick(redis_connection(), now=2_000_000.0)
-    assert run_jobs() == 13  # each of the periodic jobs above, once
+    assert run_jobs() == 14  # each of the periodic jobs above, once
 
 
 def test_failed_jobs_are_visible_to_the_operator(
