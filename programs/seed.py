@@ -8,6 +8,7 @@ dominate the run); their addresses (`patient12@<tenant>.example`) pass the sign-
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -54,40 +55,85 @@ def seed(
     staff_password: str | None = None,
     patient_password: str | None = None,
     progress: Callable[[Tenant], None] | None = None,
+    jobs: int = 1,
 ) -> list[Tenant]:
     """Create `tenants` tenants with `patients` patients each; return the tenants.
 
     Each tenant is committed on its own, so a long run that stops keeps what it made, and a
-    run after it carries on numbering from the highest synthetic tenant there is."""
-    rng = random.Random(random_seed)
-    fake = Faker("nl_NL")
-    fake.seed_instance(random_seed)
-    staff_hash = hash_password(staff_password) if staff_password else None
-    patient_hash = hash_password(patient_password) if patient_password else None
+    run after it carries on numbering from the highest synthetic tenant there is. Each tenant's
+    data comes from its own random generator (the seed and its number), so `jobs` processes
+    (a database of millions: both the inserts and the generating take a core) make the same
+    data as one."""
     first = _next_number()
+    numbers = list(range(first, first + tenants))
     now = datetime.now(UTC)
     # A month of the session log for each month of the histories (enrolled up to a year ago)
     partitions.ensure(now.date() - timedelta(days=ENROLLED_WITHIN + 31), now.date())
-    created: list[Tenant] = []
-    for number in range(first, first + tenants):
-        kind = TenantKind.PRACTICE if number % 3 else TenantKind.INSURER
-        label = "Bekkenfysiotherapie" if kind == TenantKind.PRACTICE else "Zorgverzekeraar"
-        tenant = Tenant(
-            slug=f"{SLUG_PREFIX}{number:04d}",
-            name=f"{label} {fake.city()}",
-            kind=kind,
-            brand_color=rng.choice(BRAND_COLOURS),
+    if jobs > 1:
+        shares = [
+            (numbers[k::jobs], patients, random_seed, staff_password, patient_password, now)
+            for k in range(jobs)
+        ]
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            pool.starmap(_seed_elsewhere, shares)
+        slugs = [f"{SLUG_PREFIX}{number:04d}" for number in numbers]
+        return list(
+            db.session.scalars(select(Tenant).where(Tenant.slug.in_(slugs)).order_by(Tenant.slug))
         )
-        db.session.add(tenant)
-        db.session.flush()
-        with tenant_context(tenant.id, db.session):
-            clinician_ids = _seed_staff(tenant, patients, fake, staff_hash)
-            add_women(tenant, patients, clinician_ids, rng, fake, now, patient_hash)
-            db.session.commit()
-        created.append(tenant)
+    staff_hash = hash_password(staff_password) if staff_password else None
+    patient_hash = hash_password(patient_password) if patient_password else None
+    created: list[Tenant] = []
+    for number in numbers:
+        created.append(_seed_tenant(number, patients, random_seed, now, staff_hash, patient_hash))
         if progress is not None:
-            progress(tenant)
+            progress(created[-1])
     return created
+
+
+def _seed_elsewhere(
+    numbers: list[int],
+    patients: int,
+    random_seed: int,
+    staff_password: str | None,
+    patient_password: str | None,
+    now: datetime,
+) -> None:
+    """One of `seed`'s processes: an app of its own (settings from the environment)."""
+    from pelvicoach.platform.app import create_app
+
+    with create_app(platform=True).app_context():
+        staff_hash = hash_password(staff_password) if staff_password else None
+        patient_hash = hash_password(patient_password) if patient_password else None
+        for number in numbers:
+            _seed_tenant(number, patients, random_seed, now, staff_hash, patient_hash)
+
+
+def _seed_tenant(
+    number: int,
+    patients: int,
+    random_seed: int,
+    now: datetime,
+    staff_hash: str | None,
+    patient_hash: str | None,
+) -> Tenant:
+    rng = random.Random(f"{random_seed}:{number}")
+    fake = Faker("nl_NL")
+    fake.seed_instance(f"{random_seed}:{number}")
+    kind = TenantKind.PRACTICE if number % 3 else TenantKind.INSURER
+    label = "Bekkenfysiotherapie" if kind == TenantKind.PRACTICE else "Zorgverzekeraar"
+    tenant = Tenant(
+        slug=f"{SLUG_PREFIX}{number:04d}",
+        name=f"{label} {fake.city()}",
+        kind=kind,
+        brand_color=rng.choice(BRAND_COLOURS),
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    with tenant_context(tenant.id, db.session):
+        clinician_ids = _seed_staff(tenant, patients, fake, staff_hash)
+        add_women(tenant, patients, clinician_ids, rng, fake, now, patient_hash)
+        db.session.commit()
+    return tenant
 
 
 def _next_number() -> int:
@@ -193,6 +239,13 @@ def add_women(
 )
 @click.option("--random-seed", type=int, default=42, show_default=True)
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=32),
+    default=1,
+    show_default=True,
+    help="Processes seeding tenants side by side.",
+)
+@click.option(
     "--staff-password",
     envvar="PELVICOACH_SEED_STAFF_PASSWORD",
     help="Give seeded staff this password (or set PELVICOACH_SEED_STAFF_PASSWORD).",
@@ -207,6 +260,7 @@ def seed_command(
     tenants: int,
     patients: int,
     random_seed: int,
+    jobs: int,
     staff_password: str | None,
     patient_password: str | None,
 ) -> None:
@@ -219,6 +273,7 @@ def seed_command(
         staff_password=staff_password,
         patient_password=patient_password,
         progress=lambda tenant: click.echo(f"  {tenant.slug}: {patients} patients", err=True),
+        jobs=jobs,
     )
     seconds = (datetime.now(UTC) - started).total_seconds()
     click.echo(

@@ -54,6 +54,7 @@ APP_ROLE, PLATFORM_ROLE = "pelvicoach_bench_app", "pelvicoach_bench_platform"
 HOST = SERVER.split("@", 1)[1]
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 PASSWORD = "bench-pages-password-2026"
+BASE_DOMAIN = "pelvicoach.bench"  # each tenant at <slug>.pelvicoach.bench, as in production
 TOTP = "PELVICOACHBENCHSTAFFTWOFACTORKEY"
 TENANTS_SIGNED_IN, WOMEN_EACH = 16, 4
 CONNECTIONS, WORKERS, THREADS = 16, 4, 2
@@ -84,6 +85,7 @@ def environment() -> dict[str, str]:
         "PELVICOACH_DATABASE_PLATFORM_ROLE": PLATFORM_ROLE,
         "PELVICOACH_REDIS_URL": REDIS_URL,
         "PELVICOACH_PROXY_HOPS": "1",
+        "PELVICOACH_BASE_DOMAIN": BASE_DOMAIN,
         "PELVICOACH_MAIL_SERVER": "127.0.0.1",
         "PELVICOACH_MAIL_PORT": "9",  # nothing listens: mails wait in the outbox
         "PELVICOACH_LOG_LEVEL": "WARNING",
@@ -119,15 +121,17 @@ def prepare(tenants: int, patients: int, reuse: bool) -> dict[str, Any]:
             if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS')
     pelvicoach("db", "upgrade")
-    log(f"seeding {tenants} tenants x {patients:,} women (pelvicoach seed)")
+    log(f"seeding {tenants} tenants x {patients:,} women (pelvicoach seed --jobs {os.cpu_count()})")
     started = time.monotonic()
     out = pelvicoach(
         "seed",
         *("--tenants", str(tenants), "--patients", str(patients)),
         *("--patient-password", PASSWORD, "--staff-password", PASSWORD),
+        *("--jobs", str(os.cpu_count() or 1)),
     )
     seconds = time.monotonic() - started
     log(out.strip().splitlines()[-1])
+    log("VACUUM ANALYZE")
     with psycopg.connect(OWNER_URL, autocommit=True) as owner:
         owner.execute("VACUUM ANALYZE")
     return {"seed_seconds": seconds}
@@ -230,15 +234,17 @@ class Browser:
     """One person's client: her own address, her cookies (Secure ones too: the proxy in front
     speaks HTTPS), as a phone behind the reverse proxy would send them."""
 
-    def __init__(self, port: int, number: int) -> None:
-        self.port = port
+    def __init__(self, port: int, number: int, slug: str) -> None:
+        self.port, self.host = port, f"{slug}.{BASE_DOMAIN}"
         self.address = f"10.{number // 250}.{number % 250}.7"
         self.cookies: dict[str, str] = {}
 
     def headers(self) -> dict[str, str]:
         return {
+            "Host": self.host,
             "X-Forwarded-For": self.address,
             "X-Forwarded-Proto": "https",
+            "Referer": f"https://{self.host}/",  # CSRF over HTTPS wants the same origin
             "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items()),
         }
 
@@ -266,17 +272,16 @@ class Browser:
             sys.exit(f"no form at {path} ({status})")
         return found.group(1)
 
-    def sign_in(self, slug: str, email: str, code: str | None = None) -> None:
-        prefix = f"/t/{slug}"
-        token = self.csrf(f"{prefix}/login")
+    def sign_in(self, email: str, code: str | None = None) -> None:
+        token = self.csrf("/login")
         form = {"email": email, "password": PASSWORD, "csrf_token": token}
-        status, location, _text = self.go("POST", f"{prefix}/login", form)
+        status, location, _text = self.go("POST", "/login", form)
         if status != 302 or ("login" in location and code is None):
             sys.exit(f"{email} could not sign in ({status} to {location})")
         if code is not None:
-            token = self.csrf(f"{prefix}/login/verify")
+            token = self.csrf("/login/verify")
             status, location, _text = self.go(
-                "POST", f"{prefix}/login/verify", {"code": code, "csrf_token": token}
+                "POST", "/login/verify", {"code": code, "csrf_token": token}
             )
             if status != 302 or "login" in location:
                 sys.exit(f"{email}: second step refused ({status} to {location})")
@@ -367,31 +372,24 @@ def wrk(port: int, specs: list[str], seconds: int, work: Path) -> dict[str, floa
 
 
 def page_specs(
-    women: list[Browser],
-    slugs: list[str],
-    clinicians: list[Browser],
-    staff_slugs: list[str],
-    tokens: list[str],
+    women: list[Browser], clinicians: list[Browser], tokens: list[str]
 ) -> dict[str, list[str]]:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
     return {
-        "patient home": [
-            spec("GET", f"/t/{slug}/", woman.headers())
-            for woman, slug in zip(women, slugs, strict=True)
-        ],
+        "patient home": [spec("GET", "/", woman.headers()) for woman in women],
         "log a set (POST)": [
             spec(
                 "POST",
-                f"/t/{slug}/training/log",
-                {**woman.headers(), "Content-Type": "application/x-www-form-urlencoded"},
+                "/training/log",
+                {**woman.headers(), **form},
                 urllib.parse.urlencode(
                     {"csrf_token": token, "client_id": "{set}", "level": "1", "effort": "right"}
                 ).replace("%7Bset%7D", "{set}"),
             )
-            for woman, slug, token in zip(women, slugs, tokens, strict=True)
+            for woman, token in zip(women, tokens, strict=True)
         ],
         "clinician caseload": [
-            spec("GET", f"/t/{slug}/staff/patients/", clinician.headers())
-            for clinician, slug in zip(clinicians, staff_slugs, strict=True)
+            spec("GET", "/staff/patients/", clinician.headers()) for clinician in clinicians
         ],
     }
 
@@ -432,12 +430,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--label", default="")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--seed-only", action="store_true", help="make the database and stop")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     prepared = prepare(args.tenants, args.patients, args.reuse)
     data = sizes()
     log(f"data: {data}")
+    if args.seed_only:
+        return
     women_of, clinicians_of, patient_ids = people()
     give_authenticators([user_id for _slug, _email, user_id in clinicians_of])
     redis.Redis.from_url(REDIS_URL).flushdb()  # sign-in throttles of an earlier run
@@ -446,22 +447,18 @@ def main() -> None:
     app = serve("pelvicoach.platform.wsgi:app", port)
     results: dict[str, dict[str, float]] = {}
     try:
-        women = [Browser(port, n) for n in range(len(women_of))]
+        women = [Browser(port, n, slug) for n, (slug, _email) in enumerate(women_of)]
         tokens = []
-        for woman, (slug, email) in zip(women, women_of, strict=True):
-            woman.sign_in(slug, email)
-            tokens.append(woman.csrf(f"/t/{slug}/training"))
-        clinicians = [Browser(port, 1000 + n) for n in range(len(clinicians_of))]
-        for clinician, (slug, email, _id) in zip(clinicians, clinicians_of, strict=True):
-            clinician.sign_in(slug, email, pyotp.TOTP(TOTP).now())
+        for woman, (_slug, email) in zip(women, women_of, strict=True):
+            woman.sign_in(email)
+            tokens.append(woman.csrf("/training"))
+        clinicians = [
+            Browser(port, 1000 + n, slug) for n, (slug, _email, _id) in enumerate(clinicians_of)
+        ]
+        for clinician, (_slug, email, _id) in zip(clinicians, clinicians_of, strict=True):
+            clinician.sign_in(email, pyotp.TOTP(TOTP).now())
         log(f"signed in: {len(women)} women, {len(clinicians)} clinicians")
-        specs = page_specs(
-            women,
-            [slug for slug, _email in women_of],
-            clinicians,
-            [slug for slug, _email, _id in clinicians_of],
-            tokens,
-        )
+        specs = page_specs(women, clinicians, tokens)
         for page, page_spec in specs.items():
             results[page] = wrk(port, page_spec, args.seconds, work)
             log(f"{page}: {results[page]}")

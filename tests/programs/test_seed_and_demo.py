@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from pelvicoach.platform.accounts import User, UserRole
 from pelvicoach.platform.extensions import db as database
-from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 from pelvicoach.programs.demo import DEMO_PASSWORD, seed_demo
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.followup.models import Reassessment, Referral
@@ -107,6 +107,33 @@ def test_seeded_data_is_reproducible(db, owner_engine):
         connection.exec_driver_sql("TRUNCATE tenants RESTART IDENTITY CASCADE")
     seed(1, 50, random_seed=11)
     assert list(database.session.scalars(select(Patient.pseudonym).order_by(Patient.id))) == first
+
+
+def test_seeding_in_processes_side_by_side_makes_the_same_data(db, owner_engine):
+    """`--jobs`: each tenant from its own generator, whichever process seeds it."""
+
+    def pseudonyms() -> dict[str, list[str]]:
+        rows = database.session.execute(
+            select(Tenant.slug, Patient.pseudonym)
+            .join(Patient, Patient.tenant_id == Tenant.id)
+            .order_by(Patient.id)
+        )
+        by_tenant: dict[str, list[str]] = {}
+        for slug, pseudonym in rows:
+            by_tenant.setdefault(slug, []).append(pseudonym)
+        return by_tenant
+
+    seed(2, 20, random_seed=7)
+    with cross_tenant(database.session, "test: the seeded women"):
+        alone = pseudonyms()
+    database.session.commit()
+    with owner_engine.begin() as connection:
+        connection.exec_driver_sql("TRUNCATE tenants RESTART IDENTITY CASCADE")
+    seed(2, 20, random_seed=7, jobs=2)
+    with cross_tenant(database.session, "test: the seeded women"):
+        assert pseudonyms() == alone
+    assert len(alone) == 2
+    assert all(len(women) == 20 for women in alone.values())
 
 
 def test_seed_command(cli, db):
