@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         care_providers,  # noqa: F401 (its table belongs to the schema)
         cli,
         console,
+        directory,
         invitations,
         mail_brand,
         services,
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
     )
     from pelvicoach.tenants.staff import models as staff_models  # noqa: F401 (its tables)
 
-    tenancy.init_app(app, finder=services.Finder())
+    tenancy.init_app(app, finder=directory.init_app(app, services.Finder()))
     mail.brand_mail(app, mail_brand.brand_of)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)

@@ -101,9 +101,13 @@ def _later(a: Any, b: Any) -> Any:
 
 
 class _Columns:
-    """The correlated aggregates of one caseload query, for one tenant at one moment."""
+    """One caseload query in two levels: a row per woman with each of her figures computed
+    once (the inner query, kept as it is by OFFSET 0), and over it what those figures make
+    (last active, trend, alerts), which the sort and the filters use again and again. Written
+    in one level, PostgreSQL evaluated her newest set once for every place the figure appears
+    (dozens of times per woman, each across the session log's monthly partitions)."""
 
-    def __init__(self, tenant_id: int, now: datetime, today: date) -> None:
+    def __init__(self, tenant_id: int, now: datetime, today: date, where: list[Any]) -> None:
         self.tenant_id = tenant_id
 
         def mine(model: Any) -> list[Any]:
@@ -121,55 +125,104 @@ class _Columns:
             )
 
         sessions = mine(ExerciseSession)
-        self.last_session = (
-            select(func.max(ExerciseSession.performed_at))
-            .where(*sessions)
-            .correlate(Patient)
-            .scalar_subquery()
-        )
-        self.done = (
-            select(func.count(ExerciseSession.id))
-            .where(*sessions, ExerciseSession.performed_at >= now - RECENT)
-            .correlate(Patient)
-            .scalar_subquery()
-        )
-        self.last_active = _later(
-            _later(self.last_session, User.last_active_at), Patient.enrolled_at
-        )
         done_intake = Intake.completed_at.is_not(None)
-        intake_isi = newest(
-            Intake.scores["isi"].as_integer(), Intake, Intake.completed_at, done_intake
-        )
-        latest_isi = newest(Reassessment.isi, Reassessment, Reassessment.completed_at)
-        before_isi = newest(Reassessment.isi, Reassessment, Reassessment.completed_at, offset=1)
-        self.isi = func.coalesce(latest_isi, intake_isi)
-        self.previous_isi = case(
-            (latest_isi.is_not(None), func.coalesce(before_isi, intake_isi)), else_=None
-        )
-        # Her newest intake sent her to awareness work, and that was four weeks ago or more.
-        awareness_long = newest(
-            and_(Intake.route == Route.AWARENESS, Intake.completed_at < now - CONTROL_WAIT),
-            Intake,
-            Intake.completed_at,
-            done_intake,
-        )
-        diary_flags = newest(Diary.out_of_range, Diary, Diary.starts_on, Diary.ends_on <= today)
         going = Patient.stopped_at.is_(None)
+        her = (
+            select(
+                Patient.id,
+                Patient.pseudonym,
+                User.name,
+                Patient.phase,
+                Patient.stopped_at,
+                Patient.program_version_id,
+                Patient.enrolled_at,
+                User.last_active_at,
+                TrainingPlan.level,
+                TrainingPlan.practice_started_on,
+                select(func.max(ExerciseSession.performed_at))
+                .where(*sessions)
+                .correlate(Patient)
+                .scalar_subquery()
+                .label("last_session"),
+                select(func.count(ExerciseSession.id))
+                .where(
+                    *sessions,
+                    ExerciseSession.performed_at >= now - RECENT,
+                    # her days of the fortnight: the session log's partitions before them
+                    # are not read at all
+                    ExerciseSession.day >= (now - RECENT).date() - timedelta(days=1),
+                )
+                .correlate(Patient)
+                .scalar_subquery()
+                .label("done"),
+                newest(
+                    Intake.scores["isi"].as_integer(), Intake, Intake.completed_at, done_intake
+                ).label("intake_isi"),
+                newest(Reassessment.isi, Reassessment, Reassessment.completed_at).label(
+                    "latest_isi"
+                ),
+                newest(Reassessment.isi, Reassessment, Reassessment.completed_at, offset=1).label(
+                    "before_isi"
+                ),
+                # Her newest intake sent her to awareness work, four weeks ago or more.
+                and_(
+                    going,
+                    Patient.phase.not_in((Phase.TRAINING, Phase.REFERRED)),
+                    newest(
+                        and_(
+                            Intake.route == Route.AWARENESS,
+                            Intake.completed_at < now - CONTROL_WAIT,
+                        ),
+                        Intake,
+                        Intake.completed_at,
+                        done_intake,
+                    ).is_(True),
+                ).label(f"alert_{Alert.CONTROL}"),
+                and_(going, self._open(AlertKind.RED_FLAG)).label(f"alert_{Alert.RED_FLAG}"),
+                and_(going, self._open(AlertKind.NO_IMPROVEMENT)).label(
+                    f"alert_{Alert.NO_IMPROVEMENT}"
+                ),
+                and_(
+                    going,
+                    func.coalesce(
+                        newest(Diary.out_of_range, Diary, Diary.starts_on, Diary.ends_on <= today),
+                        "",
+                    )
+                    != "",
+                ).label(f"alert_{Alert.DIARY}"),
+                exists()
+                .where(*mine(Message), Message.from_patient.is_(True), Message.read_at.is_(None))
+                .label(f"alert_{Alert.MESSAGE}"),
+                going.label("going"),
+            )
+            .outerjoin(User, User.id == Patient.user_id)
+            .outerjoin(
+                TrainingPlan,
+                and_(TrainingPlan.tenant_id == tenant_id, TrainingPlan.patient_id == Patient.id),
+            )
+            .where(*where)
+            .offset(0)  # a fence: the planner must not fold it into the outer query
+            .subquery("her")
+        )
+        self.her = her
+        self.last_active = _later(
+            _later(her.c.last_session, her.c.last_active_at), her.c.enrolled_at
+        )
+        self.done = her.c.done
+        self.isi = func.coalesce(her.c.latest_isi, her.c.intake_isi)
+        self.previous_isi = case(
+            (her.c.latest_isi.is_not(None), func.coalesce(her.c.before_isi, her.c.intake_isi)),
+            else_=None,
+        )
         self.alerts: dict[Alert, ColumnElement[bool]] = {
-            Alert.RED_FLAG: and_(going, self._open(AlertKind.RED_FLAG)),
-            Alert.NO_IMPROVEMENT: and_(going, self._open(AlertKind.NO_IMPROVEMENT)),
+            Alert.RED_FLAG: her.c[f"alert_{Alert.RED_FLAG}"],
+            Alert.NO_IMPROVEMENT: her.c[f"alert_{Alert.NO_IMPROVEMENT}"],
             Alert.INACTIVE: and_(
-                going, Patient.phase != Phase.REFERRED, self.last_active < now - RECENT
+                her.c.going, her.c.phase != Phase.REFERRED, self.last_active < now - RECENT
             ),
-            Alert.CONTROL: and_(
-                going,
-                Patient.phase.not_in((Phase.TRAINING, Phase.REFERRED)),
-                awareness_long.is_(True),
-            ),
-            Alert.DIARY: and_(going, func.coalesce(diary_flags, "") != ""),
-            Alert.MESSAGE: exists().where(
-                *mine(Message), Message.from_patient.is_(True), Message.read_at.is_(None)
-            ),
+            Alert.CONTROL: her.c[f"alert_{Alert.CONTROL}"],
+            Alert.DIARY: her.c[f"alert_{Alert.DIARY}"],
+            Alert.MESSAGE: her.c[f"alert_{Alert.MESSAGE}"],
         }
         self.alert_count = sum(
             (case((flag, 1), else_=0) for flag in self.alerts.values()), start=literal(0)
@@ -190,14 +243,15 @@ class _Columns:
 
 
 def _order(columns: _Columns, sort: Sort) -> list[Any]:
+    her = columns.her.c
     by = {
         Sort.ALERTS: [columns.alert_count.desc(), columns.last_active.asc()],
-        Sort.NAME: [User.name.is_(None), User.name.asc()],
+        Sort.NAME: [her.name.is_(None), her.name.asc()],
         Sort.LAST_ACTIVE: [columns.last_active.asc()],
         Sort.ADHERENCE: [columns.done.asc()],
         Sort.SEVERITY: [columns.isi.is_(None), columns.isi.desc()],
     }[sort]
-    return [*by, Patient.id]
+    return [*by, her.id]
 
 
 def caseload(
@@ -205,7 +259,6 @@ def caseload(
 ) -> Page:
     """One page of her caseload: two statements (the page, its count), and one more the first
     time a program version is met."""
-    columns = _Columns(tenant.id, now, today)
     where = [Patient.tenant_id == tenant.id, Patient.erased_at.is_(None)]
     if filters.mine or not tenant.clinicians_see_all_patients:
         where.append(Patient.clinician_id == clinician.id)
@@ -219,35 +272,37 @@ def caseload(
         )
     if filters.phase is not None:
         where.append(Patient.phase == filters.phase)
+    columns = _Columns(tenant.id, now, today, where)
+    her = columns.her.c
+    flagged = []
     if filters.alert is not None:
-        where.append(columns.alerts[filters.alert])
+        flagged.append(columns.alerts[filters.alert])
     elif filters.any_alert:
-        where.append(columns.alert_count > 0)
-    base = select(Patient.id).outerjoin(User, User.id == Patient.user_id).where(*where)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        flagged.append(columns.alert_count > 0)
+    if flagged:  # counting needs her figures
+        counted = select(her.id).where(*flagged).subquery()
+    else:  # the women alone
+        counted = select(Patient.id).outerjoin(User, User.id == Patient.user_id).where(*where)
+        counted = counted.subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, filters.page), pages)
     found = db.session.execute(
         select(
-            Patient.pseudonym,
-            User.name,
-            Patient.phase,
-            Patient.stopped_at,
-            Patient.program_version_id,
-            TrainingPlan.level,
-            TrainingPlan.practice_started_on,
+            her.pseudonym,
+            her.name,
+            her.phase,
+            her.stopped_at,
+            her.program_version_id,
+            her.level,
+            her.practice_started_on,
             columns.last_active.label("last_active"),
             columns.done.label("done"),
             columns.isi.label("isi"),
             columns.previous_isi.label("previous_isi"),
-            *(flag.label(f"alert_{alert}") for alert, flag in columns.alerts.items()),
+            *(flag.label(f"has_{alert}") for alert, flag in columns.alerts.items()),
         )
-        .outerjoin(User, User.id == Patient.user_id)
-        .outerjoin(
-            TrainingPlan,
-            and_(TrainingPlan.tenant_id == tenant.id, TrainingPlan.patient_id == Patient.id),
-        )
-        .where(*where)
+        .where(*flagged)
         .order_by(*_order(columns, filters.sort))
         .limit(PAGE_SIZE)
         .offset((number - 1) * PAGE_SIZE)
@@ -270,7 +325,7 @@ def caseload(
                 planned=planned,
                 isi=row.isi,
                 previous_isi=row.previous_isi,
-                alerts=tuple(a for a in columns.alerts if row._mapping[f"alert_{a}"]),
+                alerts=tuple(a for a in columns.alerts if row._mapping[f"has_{a}"]),
             )
         )
     return Page(rows, total, number, pages)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from pelvicoach.platform.extensions import db
@@ -37,7 +38,13 @@ class Standing:
     unseen_changes: int  # changes her clinician made to her plan that she has not seen
 
 
-def standing(tenant_id: int, user_id: int) -> Standing | None:
+@cache
+def _statement() -> Select:
+    """Her standing's statement, built once per process with the tenant and account as
+    parameters: building it (aliases, a dozen correlated subqueries) cost more than running it
+    (tests/perf/bench_pages.py)."""
+    tenant_id = bindparam("tenant_id", type_=Integer)
+    user_id = bindparam("user_id", type_=Integer)
     current = (
         select(ProgramVersion.id)
         .where(ProgramVersion.tenant_id == tenant_id)
@@ -93,7 +100,7 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         .correlate(Patient)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         select(
             Patient,
             version.id,
@@ -121,7 +128,11 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
             (TrainingPlan.tenant_id == tenant_id) & (TrainingPlan.patient_id == Patient.id),
         )
         .where(Patient.tenant_id == tenant_id, Patient.user_id == user_id)
-    ).first()
+    )
+
+
+def standing(tenant_id: int, user_id: int) -> Standing | None:
+    row = db.session.execute(_statement(), {"tenant_id": tenant_id, "user_id": user_id}).first()
     if row is None:
         return None
     (
