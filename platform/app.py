@@ -24,6 +24,7 @@ from pelvicoach.platform import (
     outbox,
     security,
     sessions,
+    static_files,
 )
 from pelvicoach.platform.cli import COMMANDS
 from pelvicoach.platform.config import load_settings
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     limiter.init_app(app)
     bootstrap.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
