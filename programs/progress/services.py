@@ -72,6 +72,14 @@ def _statement() -> Select:
         .correlate(Patient)
         .scalar_subquery()
     )
+    # Her newest intake's id first, fenced off by OFFSET 0: joined on the subquery itself, the
+    # planner (under row-level security) hashed all the tenant's intakes to find one.
+    her = (
+        select(Patient.id, latest.label("intake_id"))
+        .where(Patient.tenant_id == tenant_id, Patient.user_id == user_id)
+        .offset(0)
+        .subquery("her")
+    )
     check_ins = (
         select(func.count(Reassessment.id))
         .where(Reassessment.tenant_id == tenant_id, Reassessment.patient_id == Patient.id)
@@ -116,13 +124,14 @@ def _statement() -> Select:
             unread,
             unseen,
         )
-        .select_from(Patient)
+        .select_from(her)
+        .join(Patient, (Patient.tenant_id == tenant_id) & (Patient.id == her.c.id))
         .outerjoin(
             version,
             (version.tenant_id == tenant_id)
             & (version.id == func.coalesce(Patient.program_version_id, current)),
         )
-        .outerjoin(Intake, (Intake.tenant_id == tenant_id) & (Intake.id == latest))
+        .outerjoin(Intake, (Intake.tenant_id == tenant_id) & (Intake.id == her.c.intake_id))
         .outerjoin(
             TrainingPlan,
             (TrainingPlan.tenant_id == tenant_id) & (TrainingPlan.patient_id == Patient.id),
