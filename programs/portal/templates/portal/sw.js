@@ -7,6 +7,8 @@ var CACHE = "pelvicoach-{{ version }}";
 var SHELL = {{ shell|tojson }};
 var KEEP = {{ keep|tojson }};
 var OFFLINE = SHELL[0];
+// The files' addresses carry their version (?v=): matched by path, whichever version asks
+var SHELL_PATHS = SHELL.map(function (url) { return new URL(url, self.location.href).pathname; });
 
 // The app's own files carry nothing personal: fetched without cookies, so they can never
 // answer with (or overwrite) anyone's session.
@@ -27,7 +29,7 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (SHELL.indexOf(url.pathname) >= 0 && request.mode !== "navigate") {
+  if (SHELL_PATHS.indexOf(url.pathname) >= 0 && request.mode !== "navigate") {
     event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) {
       return hit || fetch(request);
     }));
