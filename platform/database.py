@@ -32,18 +32,17 @@ def compared(_object: Any, name: str | None, type_: str, reflected: bool, compar
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
-    """Pool settings that suit each backend; no pool tuning for SQLite. Statement parameters
-    (signed tenant bindings among them) stay out of error messages.
+    """Pool settings that suit each backend: pre-ping for servers, no pool tuning for SQLite.
+    Statement parameters (signed tenant bindings among them) stay out of error messages.
 
-    No ping before each checkout: it cost every request a round trip
-    (tests/perf/bench_pages.py). A connection the server has cut fails its request's first
-    statement instead; SQLAlchemy then throws away every connection of the pool made before
-    (a restarted server has cut them all), the request answers 503 (platform/errors.py), and
-    the next ones connect afresh (tests/platform/test_database_restart.py)."""
+    The ping before each checkout costs every request a round trip, and the page benchmark ran
+    without it once (tests/perf/bench_pages.py); but a restarted server then met a request on
+    a connection it had cut in a place that answered 500 instead of 503
+    (tests/platform/test_database_restart.py), so it stays until that path is mended."""
     if make_url(database_url).get_backend_name() == "sqlite":
         return {"hide_parameters": True}
     return {
-        "pool_pre_ping": False,
+        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 10,
         "pool_recycle": 1800,

@@ -17,11 +17,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pyotp
@@ -37,6 +39,7 @@ from werkzeug.serving import make_server
 from pelvicoach.platform.tenancy import cross_tenant, tenant_context
 
 pytest_plugins = ("own_postgres",)  # the fixture `own_postgres`: a cluster of a test's own
+TENANT_ZONE = ZoneInfo("Europe/Amsterdam")  # a tenant's time zone unless it chose another
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get(
     "PELVICOACH_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -330,6 +333,12 @@ def count_queries(app: Flask, db: object) -> Callable[[], object]:
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+def her_today() -> date:
+    """Today as the app counts it, in the tenant's time zone: after 23:00 UTC in winter it is
+    already tomorrow in Amsterdam, where `date.today()` on a UTC server is not."""
+    return datetime.now(TENANT_ZONE).date()
 
 
 # --- factories ----------------------------------------------------------------------------

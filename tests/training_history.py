@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from conftest import TENANT_ZONE
+
 from pelvicoach.platform.extensions import db
 from pelvicoach.programs.training.models import ExerciseSession
 
@@ -20,7 +22,7 @@ def a_set(
         patient_id=patient_id,
         client_id=str(uuid.uuid4()),
         performed_at=when,
-        day=when.date(),
+        day=when.astimezone(TENANT_ZONE).date(),  # her day, as the app stores it
         level=level,
         completion=kind.get("completion", "fully"),
         effort=kind.get("effort", "right"),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import her_today
 from intake_answers import postpartum
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -66,7 +67,7 @@ def test_a_three_day_diary_with_its_flagged_summary_and_pdf(coach, page: Page, p
         lambda patient, tenant_id: setattr(
             db.session.scalar(select(Diary).where(Diary.patient_id == patient.id)),
             "starts_on",
-            date.today() - timedelta(days=2),
+            her_today() - timedelta(days=2),
         ),
     )
     page.reload()
@@ -79,7 +80,7 @@ def test_a_three_day_diary_with_its_flagged_summary_and_pdf(coach, page: Page, p
     accessible(page, problems)
     page.get_by_role("link", name="Terug naar het plasdagboek").click()
     for offset in range(3):
-        day = date.today() - timedelta(days=2 - offset)
+        day = her_today() - timedelta(days=2 - offset)
         for clock in ("07:00", "09:00", "11:00", "13:00", "15:00", "17:00", "19:00", "21:00"):
             note(page, "Geplast", day, clock, "urgency-3")
         note(page, "Gedronken", day, "08:00", "ml-250", "drink-water")

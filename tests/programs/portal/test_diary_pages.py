@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from conftest import her_today
 from sqlalchemy import select
 
 from pelvicoach.platform.extensions import db as database
@@ -47,7 +48,7 @@ def test_she_starts_a_diary_and_notes_with_one_thumb(client, linde, patient_in):
     assert "Day 1 of 3" in page.text
     for kind in ("void", "drink", "leak", "pad", "bed", "wake"):
         assert f'/t/linde/diary/add/{kind}"' in page.text
-    today = date.today()
+    today = her_today()
     assert _note(client, "void", today, "08:00", millilitres="350", urgency="2").status_code == 302
     assert (
         _note(client, "drink", today, "08:15", millilitres="250", drink="coffee_tea").status_code
@@ -80,7 +81,7 @@ def test_a_double_tap_notes_once(client, linde, patient_in):
     _start(client)
     page = client.get("/t/linde/diary/add/void")
     client_id = re.search(r'name="client_id" value="([^"]+)"', page.text).group(1)
-    data = {"client_id": client_id, "day": date.today().isoformat(), "time": "10:00"}
+    data = {"client_id": client_id, "day": her_today().isoformat(), "time": "10:00"}
     client.post("/t/linde/diary/add/void", data=data)
     client.post("/t/linde/diary/add/void", data=data)
     assert len(_entries(linde)) == 1
@@ -105,7 +106,7 @@ def test_bad_entries_are_explained_and_nothing_is_stored(
     patient_in()
     _start(client)
     answer = {"time": "10:00", **fields}
-    day = date.fromisoformat(answer.pop("day", date.today().isoformat()))
+    day = date.fromisoformat(answer.pop("day", her_today().isoformat()))
     response = _note(client, kind, day, answer.pop("time"), **answer)
     assert response.status_code == 422
     assert message in response.text.replace("&#39;", "'")
@@ -116,14 +117,14 @@ def test_bad_entries_are_explained_and_nothing_is_stored(
 def test_entries_can_be_removed_but_only_from_her_own_diary(client, linde, patient_in):
     patient_in()
     _start(client)
-    _note(client, "pad", date.today(), "10:00")
+    _note(client, "pad", her_today(), "10:00")
     (entry,) = _entries(linde)
     client.post("/t/linde/logout")
     patient_in("other@example.nl")
     _start(client)
     assert client.post(f"/t/linde/diary/entries/{entry.id}/delete").status_code == 404
     assert [e.id for e in _entries(linde)] == [entry.id]  # not hers: nothing removed
-    _note(client, "pad", date.today(), "11:00")
+    _note(client, "pad", her_today(), "11:00")
     own = next(e for e in _entries(linde) if e.id != entry.id)
     client.post(f"/t/linde/diary/entries/{own.id}/delete")
     assert [e.id for e in _entries(linde)] == [entry.id]
@@ -133,7 +134,7 @@ def test_the_summary_flags_what_is_unusual_and_prints_as_pdf(client, linde, pati
     patient_in()
     _start(client)
     _backdate(linde, 3)
-    first = date.today() - timedelta(days=3)
+    first = her_today() - timedelta(days=3)
     for day in range(3):
         on = first + timedelta(days=day)
         _note(client, "wake", on, "07:00")
@@ -178,7 +179,7 @@ def test_the_summary_flags_what_is_unusual_and_prints_as_pdf(client, linde, pati
 def test_bladder_training_starts_from_her_diary(client, linde, trainee):
     trainee(urge=True)
     _start(client)
-    today = date.today()
+    today = her_today()
     for clock in ("07:00", "09:00", "11:00", "13:00", "15:00", "17:00", "19:00"):
         _note(client, "void", today, clock)
     page = client.get("/t/linde/bladder-training?lang=en")

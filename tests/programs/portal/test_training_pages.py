@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import her_today
 from sqlalchemy import select
 from training_history import add_sets
 
@@ -93,13 +94,13 @@ def test_a_set_is_logged_in_two_taps_and_once_only(client, linde, trainee):
         "easy",
         True,
     )
-    assert stored.day == date.today()
+    assert stored.day == her_today()
     after = client.get("/t/linde/training?lang=en")
     assert "Saved. Well done!" in after.text
     assert "Today: 0 of 3 sets done" in after.text  # a partly done set does not count
     client.post("/t/linde/training/log", data={**_form(after.text), "effort": "right"})
     assert "Today: 1 of 3 sets done" in client.get("/t/linde/training?lang=en").text
-    assert _plan(linde, patient).practice_started_on == date.today()
+    assert _plan(linde, patient).practice_started_on == her_today()
 
 
 def test_an_offline_log_arrives_as_json_once(client, linde, trainee):
@@ -118,7 +119,7 @@ def test_an_offline_log_arrives_as_json_once(client, linde, trainee):
     replay = client.post("/t/linde/training/log", json=log)
     assert (replay.status_code, replay.json["stored"]) == (200, False)
     (stored,) = _sessions(linde, patient)
-    assert stored.day == date.today() - timedelta(days=2)
+    assert stored.day == her_today() - timedelta(days=2)
 
 
 @pytest.mark.parametrize(
