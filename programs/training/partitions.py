@@ -21,7 +21,6 @@ from sqlalchemy.engine import Connection
 from pelvicoach.platform.extensions import db
 
 PARENT = "exercise_sessions"
-DEFAULT = "exercise_sessions_default"
 BACK = timedelta(days=31)  # last month too: sets logged offline arrive late
 AHEAD = timedelta(days=92)  # three months: a scheduler down for weeks costs nothing
 LOCK_WAIT = "5s"
