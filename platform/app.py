@@ -18,6 +18,7 @@ from pelvicoach.platform import (
     i18n,
     inputs,
     jobs,
+    links,
     logs,
     metrics,
     operator,
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, platform: bool = Fals
     static_files.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
+    links.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)
     outbox.init_app(app)

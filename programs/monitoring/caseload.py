@@ -21,7 +21,7 @@ from pelvicoach.programs.followup.models import AlertKind, CareAlert, Reassessme
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import Route
 from pelvicoach.programs.monitoring.models import Message
-from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
+from pelvicoach.programs.training.models import ExerciseSession, PracticeDay, TrainingPlan
 from pelvicoach.tenants.models import TenantInfo
 
 PAGE_SIZE = 25
@@ -139,8 +139,11 @@ class _Columns:
                 User.last_active_at,
                 TrainingPlan.level,
                 TrainingPlan.practice_started_on,
-                select(func.max(ExerciseSession.performed_at))
-                .where(*sessions)
+                # her newest set: the last of her newest practice day, one key read
+                select(PracticeDay.last_at)
+                .where(*mine(PracticeDay))
+                .order_by(PracticeDay.day.desc())
+                .limit(1)
                 .correlate(Patient)
                 .scalar_subquery()
                 .label("last_session"),

@@ -109,6 +109,9 @@ class PracticeDay(TenantScoped, db.Model):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sets: Mapped[int] = mapped_column(Integer)
+    # Her newest set of the day (migration 0029): her newest set of all is one key read away
+    # (the caseload's "last active"), not one per monthly partition of the session log.
+    last_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PracticeWeeks(TenantScoped, db.Model):

@@ -98,6 +98,32 @@ def test_a_deleted_set_is_taken_off_and_erasure_takes_her_days(make_tenant, make
         )
 
 
+def test_her_day_keeps_its_newest_set_as_sets_come_and_go(make_tenant, make_patient, db):
+    """The caseload's "last active" reads her newest set from her newest practice day."""
+    linde = make_tenant("linde")
+    her = make_patient(linde, "lotte@example.nl", phase="training")
+    morning = datetime(2026, 11, 5, 8, tzinfo=UTC)
+    noon, evening = morning + timedelta(hours=4), morning + timedelta(hours=11)
+
+    def newest() -> dict:
+        db.session.expire_all()
+        rows = db.session.execute(
+            select(PracticeDay.day, PracticeDay.last_at).where(PracticeDay.patient_id == her.id)
+        )
+        return dict(rows.all())
+
+    with tenant_context(linde.id, db.session):
+        latest = a_set(linde.id, her.id, evening)
+        db.session.add_all([a_set(linde.id, her.id, noon), latest])
+        db.session.commit()
+        db.session.add(a_set(linde.id, her.id, morning))  # logged later, done earlier
+        db.session.commit()
+        assert newest() == {morning.date(): evening}
+        db.session.execute(delete(ExerciseSession).where(ExerciseSession.id == latest.id))
+        db.session.commit()
+        assert newest() == {morning.date(): noon}  # found again from the sets left
+
+
 def set_on(tenant, patient, day: date) -> ExerciseSession:
     """A set she logged on `day` of hers (at midnight UTC)."""
     logged = a_set(tenant.id, patient.id, datetime.combine(day, datetime.min.time(), UTC))
