@@ -110,6 +110,7 @@ def load_user(token: str) -> User | None:
     if sessions.needs_touch(row):
         after_response(sessions.touch, row.id, row.user_id, row.tenant_id)
     user.session_key = token
+    g.account_locale = user.locale  # the page's language, if she chose none (i18n)
     return user
 
 
@@ -126,6 +127,7 @@ def _sign_in(user: User) -> None:
     _fresh_session()
     user.session_key = sessions.start(user)
     login_user(user)
+    g.account_locale = user.locale
     session.permanent = True  # the cookie may outlive the browser; the server decides
     known_devices.remember(throttle.account_key(user.tenant_id, user.email))
     g.clear_site_data = True

@@ -32,10 +32,11 @@ def select_locale() -> str:
         return chosen
     if session.get("lang") in LOCALES:
         return session["lang"]
-    # Only a user already loaded for this request: choosing a language must not hit the database.
-    user = g.get("_login_user")
-    if user is not None and getattr(user, "locale", None) in LOCALES:
-        return user.locale
+    # The language of the account signed in, as it was read when the request loaded it:
+    # choosing a language must not hit the database (after a commit, asking the account again
+    # would load it again).
+    if g.get("account_locale") in LOCALES:
+        return g.account_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
