@@ -19,7 +19,8 @@ Redis. What it does:
    same gunicorn settings, on a patient row). Then the three pages again with row-level security
    switched off on every table (and on again after), for what it costs. `--rounds N` does
    all of it N times and reports the medians, each page's ratio taken against the bare route of
-   its own round: a single 20-second run on two cores varies by a sixth from one to the next.
+   its own round, and row-level security off measured first in every second round: a single
+   20-second run on two cores varies by a sixth from one to the next.
 Prints requests per second, the ratio to the bare route, p50 and p95 latency, errors (any answer
 but 2xx/3xx) and wrk's CPU; `--write` adds the rows to docs/benchmarks.md.
 """
@@ -431,21 +432,33 @@ def measure(
     bare_specs: list[str],
     seconds: int,
     work: Path,
+    *,
+    off_first: bool,
 ) -> dict[str, dict[str, float]]:
-    """One round: each page, the bare route, then each page with row-level security off."""
-    results = {}
-    for page, page_spec in specs.items():
-        results[page] = wrk(port, page_spec, seconds, work)
-        log(f"{page}: {results[page]}")
+    """One round: the pages with row-level security on, and off, with the bare route between
+    them; which goes first changes from round to round, so neither always meets the other's
+    warmed caches."""
+    results: dict[str, dict[str, float]] = {}
+
+    def pages(suffix: str) -> None:
+        for page, page_spec in specs.items():
+            results[page + suffix] = wrk(port, page_spec, seconds, work)
+            log(f"{page + suffix}: {results[page + suffix]}")
+
+    def without_rls() -> None:
+        rls(False)
+        try:
+            pages(", RLS off")
+        finally:
+            rls(True)
+
+    first, second = (
+        (without_rls, lambda: pages("")) if off_first else (lambda: pages(""), without_rls)
+    )
+    first()
     results["bare route"] = wrk(bare_port, bare_specs, seconds, work)
     log(f"bare route: {results['bare route']}")
-    rls(False)
-    try:
-        for page, page_spec in specs.items():
-            results[f"{page}, RLS off"] = wrk(port, page_spec, seconds, work)
-            log(f"{page}, RLS off: {results[f'{page}, RLS off']}")
-    finally:
-        rls(True)
+    second()
     return results
 
 
@@ -502,7 +515,12 @@ def main() -> None:
         bare_specs = [spec("GET", f"/bare/{pid}", {}) for pid in patient_ids]
         try:
             for number in range(1, args.rounds + 1):
-                rounds.append(measure(port, specs, bare_port, bare_specs, args.seconds, work))
+                rounds.append(
+                    measure(
+                        *(port, specs, bare_port, bare_specs, args.seconds, work),
+                        off_first=number % 2 == 0,
+                    )
+                )
                 log(f"round {number} of {args.rounds} done")
         finally:
             bare.terminate()
