@@ -197,9 +197,10 @@ def cross_tenant(session: Session | scoped_session, reason: str) -> Iterator[Non
 # The ORM's tenant filter, made once: the tenant goes in as a parameter of each execution, so
 # no statement is rebuilt for it (a criteria lambda closing over the tenant was run again for
 # every table of every statement, to find its value: 5% of her home page's time).
-TENANT_PARAMETER = "pelvicoach_tenant"
+TENANT_PARAMETER = "pelvicoach_tenant"  # as in _OF_TENANT's lambda
 _OF_TENANT = with_loader_criteria(
     TenantScoped,
+    # The name written out: the criteria lambda would wrap a module global in a tracker.
     lambda cls: cls.tenant_id == bindparam("pelvicoach_tenant"),
     include_aliases=True,
     track_closure_variables=False,
