@@ -32,17 +32,17 @@ def compared(_object: Any, name: str | None, type_: str, reflected: bool, compar
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
-    """Pool settings that suit each backend: pre-ping for servers, no pool tuning for SQLite.
+    """Pool settings that suit each backend: for servers, connections recycled, not pinged.
     Statement parameters (signed tenant bindings among them) stay out of error messages.
 
-    The ping before each checkout costs every request a round trip, and the page benchmark ran
-    without it once (tests/perf/bench_pages.py); but a restarted server then met a request on
-    a connection it had cut in a place that answered 500 instead of 503
-    (tests/platform/test_database_restart.py), so it stays until that path is mended."""
+    No ping before each checkout (a round trip on every request): a connection the server has
+    cut fails its request's first statement, which answers 503 with Retry-After
+    (`errors.handle_database_unavailable`), and SQLAlchemy then replaces every connection of
+    the pool older than that error, so one request of a process meets a restart, not each
+    (tests/platform/test_database_restart.py)."""
     if make_url(database_url).get_backend_name() == "sqlite":
         return {"hide_parameters": True}
     return {
-        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 10,
         "pool_recycle": 1800,
@@ -64,7 +64,20 @@ def _discard_session_state(dbapi_connection: Any, _record: Any, reset_state: Any
         dbapi_connection.autocommit = False
 
 
+def end_transaction(_error: BaseException | None = None) -> None:
+    """Roll back what the request began; with the database gone there is nothing to roll back
+    on, and the answer must not fail for it. Also the app context's last teardown: a server
+    that cut the connection after the response was made (a restart) must not turn it into a
+    500 when the session is closed."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is dead: let it go without a word to the server
+        db.session().invalidate()
+
+
 def init_app(app: Flask) -> None:
+    # After Flask-SQLAlchemy's own teardown was registered, so it runs before it.
+    app.teardown_appcontext(end_transaction)
     with app.app_context():
         engines: list[Engine] = list(db.engines.values())  # the primary, and a replica
     for engine in engines:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from pelvicoach.platform.extensions import db
+from pelvicoach.platform.database import end_transaction
 
 log = logging.getLogger(__name__)
 # A database restart or failover is over in seconds: ask clients to come back after this.
@@ -66,7 +66,7 @@ def problem(status: int, title: str, detail: str | None = None, **extra: object)
 
 def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
     if isinstance(error, InternalServerError):
-        _end_transaction()
+        end_transaction()
         if isinstance(error.original_exception, OperationalError | PoolTimeoutError):
             error = _unavailable(error.original_exception)
     status = error.code or 500
@@ -82,17 +82,8 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
 
 def handle_database_unavailable(error: Exception) -> Response | tuple[str, int]:
     """A query that could not reach the database, wherever in the request it was made."""
-    _end_transaction()
+    end_transaction()
     return handle_http_error(_unavailable(error))
-
-
-def _end_transaction() -> None:
-    """Roll back what the request began; with the database gone there is nothing to roll back
-    on, and the answer must not fail for it."""
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is dead: let it go without a word to the server
-        db.session.invalidate()
 
 
 def _unavailable(cause: Exception) -> ServiceUnavailable:

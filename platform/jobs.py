@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from redis import Redis
 from rq import Queue, Retry, Worker
 
+from pelvicoach.platform.database import end_transaction
 from pelvicoach.platform.extensions import db
 
 QUEUES = ("high", "default", "low")
@@ -77,7 +78,7 @@ def _run_after_response(app: Flask, work: list[tuple[Callable[..., Any], tuple]]
                 func(*args)
             except Exception:  # the response is gone; log it, the next piece still runs
                 log.exception("work after the response failed: %s", func.__qualname__)
-                db.session.rollback()
+                end_transaction()  # the connection may be the reason, and dead
 
 
 def run_worker(app: Flask, *, burst: bool = False, queues: Sequence[str] = QUEUES) -> None:

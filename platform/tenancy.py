@@ -106,18 +106,21 @@ def current_tenant_id() -> int | None:
     return _tenant_id.get()
 
 
-def _apply_to_transaction(session: Session | scoped_session, *, leaving: bool = False) -> None:
+def _apply_to_transaction(session: Session | scoped_session, *, failed: bool = False) -> None:
     """Write the tenant into the open PostgreSQL transaction, for row-level security.
 
-    On the way out of a context the transaction may have failed already; it will be rolled
-    back, settings and all, so a second error must not hide the first."""
+    On the way out of a context that failed, the transaction may have failed already; it will
+    be rolled back, settings and all, so a second error must not hide the first. Out of one
+    that did not, an error here is the first (a connection the server just cut): it goes up,
+    as the database being unavailable, and is not left for the commit to find as a rollback
+    pending."""
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
         try:
             bind_current(session.connection())
         except (DBAPIError, PendingRollbackError):  # the latter: its connection was lost
-            if not leaving:
+            if not failed:
                 raise
 
 
@@ -163,15 +166,17 @@ def tenant_context(tenant_id: int | None, session: Session | None = None) -> Ite
     cross_token = _cross_tenant.set(False)
     if session is not None:
         _apply_to_transaction(session)
+    failed = True
     try:
         yield
         if session is not None:
             session.flush()
+        failed = False
     finally:
         _tenant_id.reset(token)
         _cross_tenant.reset(cross_token)
         if session is not None:
-            _apply_to_transaction(session, leaving=True)
+            _apply_to_transaction(session, failed=failed)
 
 
 @contextmanager
@@ -186,12 +191,14 @@ def cross_tenant(session: Session | scoped_session, reason: str) -> Iterator[Non
     log.info("cross-tenant access: %s", reason)
     token = _cross_tenant.set(True)
     _apply_to_transaction(session)
+    failed = True
     try:
         yield
         session.flush()
+        failed = False
     finally:
         _cross_tenant.reset(token)
-        _apply_to_transaction(session, leaving=True)
+        _apply_to_transaction(session, failed=failed)
 
 
 # The ORM's tenant filter, made once: the tenant goes in as a parameter of each execution, so

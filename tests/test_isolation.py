@@ -6,7 +6,7 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from pelvicoach.platform.accounts import User
@@ -120,6 +120,31 @@ def test_new_rows_get_the_current_tenant(two_tenants, app):
         database.session.add(patient)
         database.session.flush()
         assert patient.tenant_id == horizon.id
+        database.session.rollback()
+
+
+def _cut_the_connection(owner_engine, *, then_fail: bool = False) -> None:
+    pid = database.session.scalar(text("SELECT pg_backend_pid()"))
+    with owner_engine.connect() as owner:
+        owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    if then_fail:
+        raise ZeroDivisionError
+
+
+def test_a_connection_cut_inside_a_tenant_block_is_an_error_where_it_ends(
+    two_tenants, app, owner_engine
+):
+    """The server ends the connection while the block works (a restart): leaving the block,
+    re-binding the outer tenant fails, and that is the first error, so it must come up as the
+    database being unavailable, not wait for the commit to fail as a rollback pending (a 500)."""
+    linde, horizon = two_tenants
+    with app.app_context(), tenant_context(linde.id, database.session):
+        with pytest.raises(OperationalError), tenant_context(horizon.id, database.session):
+            _cut_the_connection(owner_engine)
+        database.session.rollback()
+        # The block that failed still hides a second error behind its first.
+        with pytest.raises(ZeroDivisionError), tenant_context(horizon.id, database.session):
+            _cut_the_connection(owner_engine, then_fail=True)
         database.session.rollback()
 
 

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 from http_helpers import free_port
 from own_postgres import migrated
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pelvicoach.platform import api_keys
 from pelvicoach.platform.extensions import db as database
@@ -120,3 +120,21 @@ def test_no_database_at_all_is_a_quick_503(make_app, path, kind):
     assert answer.mimetype == kind
     assert answer.headers["Retry-After"] == "5"
     assert time.monotonic() - started < 5
+
+
+def test_a_connection_cut_after_the_answer_was_made_does_not_turn_it_into_a_500(
+    app, db, owner_engine
+):
+    """The server ends the connection between the response and the session's closing rollback
+    (a restart at that moment): the answer stands, and the dead connection is let go."""
+
+    @app.after_request
+    def cut_the_connection(response):
+        pid = database.session.scalar(text("SELECT pg_backend_pid()"))
+        with owner_engine.connect() as owner:
+            owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return response
+
+    assert app.test_client().get("/healthz").status_code == 200
+    with app.app_context():  # and the pool hands out a live connection next
+        assert database.session.scalar(text("SELECT 1")) == 1

@@ -91,6 +91,9 @@ def _forgeries(connection, key, linde, horizon) -> list[str]:
         f"{linde.id}:{'0' * 64}",
         f"{linde.id}:{other_pid_mac}",  # replayed from another connection
         f"{linde.id}:{wrong_key_mac}",
+        f"{linde.id}:{other_pid_mac}:{linde.id}",
+        f"0{linde.id}:{'0' * 64}",
+        f"{'9' * 200}:{'0' * 64}",
         f"{linde.id},{horizon.id}",
         f"{linde.id} OR true",
         "platform",
