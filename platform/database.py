@@ -53,13 +53,23 @@ def engine_options(database_url: str) -> dict[str, Any]:
     }
 
 
+# DISCARD ALL, as PostgreSQL spells it out, but for its DISCARD PLANS: the plans the server keeps
+# are of statements that are wiped here, and of the owner's functions, which no one can plant.
+# Dropping those made the tenant check that every policy calls plan its statements again at each
+# request's first call (about 0.2 ms a request: tests/perf/bench_pages.py).
+RESET_SESSION = (
+    "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;"
+    " SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES"
+)
+
+
 def _discard_session_state(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
     if reset_state.terminate_only:
         return
     dbapi_connection.rollback()
-    dbapi_connection.autocommit = True  # DISCARD ALL runs outside a transaction only
+    dbapi_connection.autocommit = True  # as one statement, not a transaction left open
     try:
-        dbapi_connection.execute("DISCARD ALL")
+        dbapi_connection.execute(RESET_SESSION)
     finally:
         dbapi_connection.autocommit = False
 

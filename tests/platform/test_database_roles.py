@@ -282,6 +282,10 @@ def test_a_pooled_connection_goes_back_clean(app, db, database_url):
             connection.rollback()
             connection.execute(text("SELECT set_config('search_path', 'pg_catalog', false)"))
             connection.execute(text("PREPARE planted AS SELECT 1"))
+            connection.execute(text("SELECT set_config('app.tenant', 'planted', false)"))
+            connection.execute(text("DECLARE planted CURSOR WITH HOLD FOR SELECT 1"))
+            connection.execute(text("LISTEN planted"))
+            connection.execute(text("SELECT pg_advisory_lock(4242)"))
             connection.commit()
             pid = connection.connection.dbapi_connection.info.backend_pid
         with engine.connect() as connection:
@@ -289,6 +293,16 @@ def test_a_pooled_connection_goes_back_clean(app, db, database_url):
             assert connection.execute(text("SHOW search_path")).scalar() == '"$user", public'
             prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements"))
             assert prepared.scalar() == 0
+            planted = connection.execute(text("SELECT current_setting('app.tenant', true)"))
+            assert not planted.scalar()  # a binding caught here would serve the next request
+            assert connection.execute(text("SELECT count(*) FROM pg_cursors")).scalar() == 0
+            listening = connection.execute(text("SELECT count(*) FROM pg_listening_channels()"))
+            assert listening.scalar() == 0
+            locks = connection.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :pid"),
+                {"pid": pid},
+            )
+            assert locks.scalar() == 0
 
 
 def test_a_web_role_with_settings_of_its_own_is_not_ready(make_app, db, owner_engine):
