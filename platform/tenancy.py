@@ -162,9 +162,14 @@ def tenant_context(tenant_id: int | None, session: Session | None = None) -> Ite
     """Work as `tenant_id` (jobs, commands, tests): queries and writes see that tenant only,
     even inside a cross-tenant block. With a session, what was added inside is flushed before
     the block ends, so it is written as this tenant and not, at a later flush, as another."""
+    # Already this tenant's (a request's audit event, its outbox job): the transaction is bound
+    # to it, and binding it again, in and out, would be two round trips for nothing.
+    rebind = session is not None and (
+        tenant_id != _tenant_id.get() or _cross_tenant.get() or _resolving.get()
+    )
     token = _tenant_id.set(tenant_id)
     cross_token = _cross_tenant.set(False)
-    if session is not None:
+    if rebind:
         _apply_to_transaction(session)
     failed = True
     try:
@@ -175,7 +180,7 @@ def tenant_context(tenant_id: int | None, session: Session | None = None) -> Ite
     finally:
         _tenant_id.reset(token)
         _cross_tenant.reset(cross_token)
-        if session is not None:
+        if rebind:
             _apply_to_transaction(session, failed=failed)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
@@ -121,6 +121,38 @@ def test_new_rows_get_the_current_tenant(two_tenants, app):
         database.session.flush()
         assert patient.tenant_id == horizon.id
         database.session.rollback()
+
+
+def test_a_block_of_the_tenant_already_bound_does_not_bind_it_again(two_tenants, app):
+    """A request's audit event or outbox job is written in a block of the request's own tenant:
+    the transaction stays bound as it was (no round trip in or out), and sees the same rows."""
+    linde, horizon = two_tenants
+    bindings: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "set_config('app.tenant'" in statement:
+            bindings.append(statement)
+
+    with app.app_context():
+        engine = database.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with tenant_context(linde.id, database.session):
+                outer = database.session.scalars(select(Patient.pseudonym)).all()
+                bound = len(bindings)
+                with tenant_context(linde.id, database.session):
+                    inner = database.session.scalars(select(Patient.pseudonym)).all()
+                assert len(bindings) == bound
+                with tenant_context(horizon.id, database.session):  # another: bound, and back
+                    theirs = database.session.scalars(select(Patient.pseudonym)).all()
+                assert len(bindings) == bound + 2
+                database.session.rollback()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert inner == outer
+    assert len(outer) == 1
+    assert theirs
+    assert set(theirs).isdisjoint(outer)
 
 
 def _cut_the_connection(owner_engine, *, then_fail: bool = False) -> None:

@@ -44,20 +44,23 @@ def caseload():
     form, filters = caseload_form.read(request.args)
     now = datetime.now(UTC)
     found = monitoring.caseload(tenant, current_user, filters, now, now.astimezone(zone()).date())
-    audit.record(
-        "patients.list",
-        object_type="patient",
-        detail={"count": len(found.rows), "page": found.number, "total": found.total},
-    )
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "clinician/caseload.html",
         form=form,
         found=found,
         alerts=caseload_form.ALERTS,
         phases=caseload_form.PHASES,
         now=now,
-    ), (400 if form.errors else 200)
+    )
+    # On record before the page leaves, and after it is made: the commit expires what the page
+    # reads (her account first), and the audit chain's head is held only for the commit.
+    audit.record(
+        "patients.list",
+        object_type="patient",
+        detail={"count": len(found.rows), "page": found.number, "total": found.total},
+    )
+    db.session.commit()
+    return page, (400 if form.errors else 200)
 
 
 def patient_or_404(pseudonym: str) -> tuple[Patient, Decision]:
