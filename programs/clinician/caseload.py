@@ -38,6 +38,12 @@ SORTS = {
 }
 
 
+def translated(labels: dict[str, Any]) -> dict[str, str]:
+    """The labels in the reader's language, each looked up once for a page that shows them in
+    every row (a lazy text is translated again each time it is shown)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in labels.items()]
 

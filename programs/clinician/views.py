@@ -48,8 +48,8 @@ def caseload():
         "clinician/caseload.html",
         form=form,
         found=found,
-        alerts=caseload_form.ALERTS,
-        phases=caseload_form.PHASES,
+        alerts=caseload_form.translated(caseload_form.ALERTS),
+        phases=caseload_form.translated(caseload_form.PHASES),
         now=now,
     )
     # On record before the page leaves, and after it is made: the commit expires what the page

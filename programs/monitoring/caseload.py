@@ -8,9 +8,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import as_utc, db
@@ -95,6 +112,21 @@ class Page:
     pages: int
 
 
+# The values of a caseload, bound at each execution: its statements are built once per process
+# for each shape of the form (filters present or not, the sort), as building them cost more
+# Python than all else the page does but its template.
+TENANT = bindparam("tenant_id", type_=Integer)
+CLINICIAN = bindparam("clinician_id", type_=BigInteger)
+PATTERN = bindparam("pattern", type_=String)  # a LIKE pattern, its wildcards escaped
+PHASE = bindparam("phase", type_=Patient.phase.type)
+RECENT_SINCE = bindparam("recent_since", type_=DateTime(timezone=True))
+RECENT_DAYS_FROM = bindparam("recent_days_from", type_=Date)
+CONTROL_BEFORE = bindparam("control_before", type_=DateTime(timezone=True))
+TODAY = bindparam("today", type_=Date)
+OFFSET = bindparam("offset", type_=Integer)
+LIKE_ESCAPE = "/"
+
+
 def _later(a: Any, b: Any) -> Any:
     """The later of two moments, either possibly NULL (GREATEST is not in SQLite)."""
     return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
@@ -107,11 +139,9 @@ class _Columns:
     in one level, PostgreSQL evaluated her newest set once for every place the figure appears
     (dozens of times per woman, each across the session log's monthly partitions)."""
 
-    def __init__(self, tenant_id: int, now: datetime, today: date, where: list[Any]) -> None:
-        self.tenant_id = tenant_id
-
+    def __init__(self, where: list[Any]) -> None:
         def mine(model: Any) -> list[Any]:
-            return [model.tenant_id == tenant_id, model.patient_id == Patient.id]
+            return [model.tenant_id == TENANT, model.patient_id == Patient.id]
 
         def newest(column: Any, model: Any, order: Any, *where: Any, offset: int = 0) -> Any:
             return (
@@ -150,10 +180,10 @@ class _Columns:
                 select(func.count(ExerciseSession.id))
                 .where(
                     *sessions,
-                    ExerciseSession.performed_at >= now - RECENT,
+                    ExerciseSession.performed_at >= RECENT_SINCE,
                     # her days of the fortnight: the session log's partitions before them
                     # are not read at all
-                    ExerciseSession.day >= (now - RECENT).date() - timedelta(days=1),
+                    ExerciseSession.day >= RECENT_DAYS_FROM,
                 )
                 .correlate(Patient)
                 .scalar_subquery()
@@ -174,7 +204,7 @@ class _Columns:
                     newest(
                         and_(
                             Intake.route == Route.AWARENESS,
-                            Intake.completed_at < now - CONTROL_WAIT,
+                            Intake.completed_at < CONTROL_BEFORE,
                         ),
                         Intake,
                         Intake.completed_at,
@@ -188,7 +218,7 @@ class _Columns:
                 and_(
                     going,
                     func.coalesce(
-                        newest(Diary.out_of_range, Diary, Diary.starts_on, Diary.ends_on <= today),
+                        newest(Diary.out_of_range, Diary, Diary.starts_on, Diary.ends_on <= TODAY),
                         "",
                     )
                     != "",
@@ -201,7 +231,7 @@ class _Columns:
             .outerjoin(User, User.id == Patient.user_id)
             .outerjoin(
                 TrainingPlan,
-                and_(TrainingPlan.tenant_id == tenant_id, TrainingPlan.patient_id == Patient.id),
+                and_(TrainingPlan.tenant_id == TENANT, TrainingPlan.patient_id == Patient.id),
             )
             .where(*where)
             .offset(0)  # a fence: the planner must not fold it into the outer query
@@ -221,7 +251,7 @@ class _Columns:
             Alert.RED_FLAG: her.c[f"alert_{Alert.RED_FLAG}"],
             Alert.NO_IMPROVEMENT: her.c[f"alert_{Alert.NO_IMPROVEMENT}"],
             Alert.INACTIVE: and_(
-                her.c.going, her.c.phase != Phase.REFERRED, self.last_active < now - RECENT
+                her.c.going, her.c.phase != Phase.REFERRED, self.last_active < RECENT_SINCE
             ),
             Alert.CONTROL: her.c[f"alert_{Alert.CONTROL}"],
             Alert.DIARY: her.c[f"alert_{Alert.DIARY}"],
@@ -233,11 +263,9 @@ class _Columns:
 
     def _open(self, kind: AlertKind) -> ColumnElement[bool]:
         """An alert of this kind that no referral followed and no clinician resolved."""
-        followed = exists().where(
-            Referral.tenant_id == self.tenant_id, Referral.alert_id == CareAlert.id
-        )
+        followed = exists().where(Referral.tenant_id == TENANT, Referral.alert_id == CareAlert.id)
         return exists().where(
-            CareAlert.tenant_id == self.tenant_id,
+            CareAlert.tenant_id == TENANT,
             CareAlert.patient_id == Patient.id,
             CareAlert.kind == kind,
             CareAlert.resolved_at.is_(None),
@@ -257,40 +285,46 @@ def _order(columns: _Columns, sort: Sort) -> list[Any]:
     return [*by, her.id]
 
 
-def caseload(
-    tenant: TenantInfo, clinician: User, filters: Filters, now: datetime, today: date
-) -> Page:
-    """One page of her caseload: two statements (the page, its count), and one more the first
-    time a program version is met."""
-    where = [Patient.tenant_id == tenant.id, Patient.erased_at.is_(None)]
-    if filters.mine or not tenant.clinicians_see_all_patients:
-        where.append(Patient.clinician_id == clinician.id)
-    if filters.search.strip():
-        text = filters.search.strip()
+@dataclass(frozen=True)
+class _Shape:
+    """What of the form changes a caseload's statements, not only their values."""
+
+    mine: bool
+    search: bool
+    phase: bool
+    alert: Alert | None
+    any_alert: bool
+    sort: Sort
+
+
+@cache
+def _statements(shape: _Shape) -> tuple[Select, Select]:
+    """A caseload's count and page, for every caseload of this shape."""
+    where = [Patient.tenant_id == TENANT, Patient.erased_at.is_(None)]
+    if shape.mine:
+        where.append(Patient.clinician_id == CLINICIAN)
+    if shape.search:
         where.append(
             or_(
-                User.name.icontains(text, autoescape=True),
-                Patient.pseudonym.icontains(text, autoescape=True),
+                User.name.ilike(PATTERN, escape=LIKE_ESCAPE),
+                Patient.pseudonym.ilike(PATTERN, escape=LIKE_ESCAPE),
             )
         )
-    if filters.phase is not None:
-        where.append(Patient.phase == filters.phase)
-    columns = _Columns(tenant.id, now, today, where)
+    if shape.phase:
+        where.append(Patient.phase == PHASE)
+    columns = _Columns(where)
     her = columns.her.c
     flagged = []
-    if filters.alert is not None:
-        flagged.append(columns.alerts[filters.alert])
-    elif filters.any_alert:
+    if shape.alert is not None:
+        flagged.append(columns.alerts[shape.alert])
+    elif shape.any_alert:
         flagged.append(columns.alert_count > 0)
     if flagged:  # counting needs her figures
         counted = select(her.id).where(*flagged).subquery()
     else:  # the women alone
         counted = select(Patient.id).outerjoin(User, User.id == Patient.user_id).where(*where)
         counted = counted.subquery()
-    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = min(max(1, filters.page), pages)
-    found = db.session.execute(
+    page = (
         select(
             her.pseudonym,
             her.name,
@@ -306,10 +340,52 @@ def caseload(
             *(flag.label(f"has_{alert}") for alert, flag in columns.alerts.items()),
         )
         .where(*flagged)
-        .order_by(*_order(columns, filters.sort))
+        .order_by(*_order(columns, shape.sort))
         .limit(PAGE_SIZE)
-        .offset((number - 1) * PAGE_SIZE)
-    ).all()
+        .offset(OFFSET)
+    )
+    return select(func.count()).select_from(counted), page
+
+
+def _like(text: str) -> str:
+    """`text` anywhere, its LIKE wildcards (and the escape character) taken literally."""
+    for character in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(character, LIKE_ESCAPE + character)
+    return f"%{text}%"
+
+
+def caseload(
+    tenant: TenantInfo, clinician: User, filters: Filters, now: datetime, today: date
+) -> Page:
+    """One page of her caseload: two statements (the page, its count), and one more the first
+    time a program version is met."""
+    search = filters.search.strip()
+    shape = _Shape(
+        mine=filters.mine or not tenant.clinicians_see_all_patients,
+        search=bool(search),
+        phase=filters.phase is not None,
+        alert=filters.alert,
+        any_alert=filters.any_alert,
+        sort=filters.sort,
+    )
+    count, page = _statements(shape)
+    values: dict[str, Any] = {
+        TENANT.key: tenant.id,
+        RECENT_SINCE.key: now - RECENT,
+        RECENT_DAYS_FROM.key: (now - RECENT).date() - timedelta(days=1),
+        CONTROL_BEFORE.key: now - CONTROL_WAIT,
+        TODAY.key: today,
+    }
+    if shape.mine:
+        values[CLINICIAN.key] = clinician.id
+    if shape.search:
+        values[PATTERN.key] = _like(search)
+    if shape.phase:
+        values[PHASE.key] = filters.phase
+    total = db.session.scalar(count, values) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(1, filters.page), pages)
+    found = db.session.execute(page, {**values, OFFSET.key: (number - 1) * PAGE_SIZE}).all()
     programs = programs_by_version(tenant.id, {row.program_version_id for row in found})
     rows = []
     for row in found:
@@ -328,7 +404,7 @@ def caseload(
                 planned=planned,
                 isi=row.isi,
                 previous_isi=row.previous_isi,
-                alerts=tuple(a for a in columns.alerts if row._mapping[f"has_{a}"]),
+                alerts=tuple(a for a in Alert if row._mapping[f"has_{a}"]),
             )
         )
     return Page(rows, total, number, pages)

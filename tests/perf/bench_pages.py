@@ -208,7 +208,10 @@ def give_authenticators(user_ids: list[int]) -> None:
 # --- 2. the servers and signing in ----------------------------------------------------------
 
 
-def serve(app: str, port: int, extra: dict[str, str] | None = None) -> subprocess.Popen:
+def serve(
+    app: str, port: int, errors: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """gunicorn on `port`, its error log (warnings and tracebacks) written to `errors`."""
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -219,7 +222,7 @@ def serve(app: str, port: int, extra: dict[str, str] | None = None) -> subproces
         cwd=ROOT,
         env={**environment(), "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(), **(extra or {})},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=errors.open("w"),
     )
     for _ in range(300):
         try:
@@ -229,7 +232,7 @@ def serve(app: str, port: int, extra: dict[str, str] | None = None) -> subproces
             return process
         except OSError:
             if process.poll() is not None:
-                sys.exit(process.stderr.read().decode()[-3000:])
+                sys.exit(errors.read_text()[-3000:])
             time.sleep(0.1)
     sys.exit(f"{app} did not start")
 
@@ -296,10 +299,15 @@ class Browser:
 # Each line of the requests file: method, path, body and headers, tab-separated (headers as
 # name: value pairs joined by \x1f). "{set}" in a body becomes a new client id per request.
 LUA = r"""
-local specs, counter, id = {}, 0, 0
+local specs, counter, id, threads = {}, 0, 0, {}
+refused = {}  -- per thread: answers of 400 and up by status, summed in done()
 function setup(thread)
   thread:set("id", id)
   id = id + 1
+  threads[#threads + 1] = thread
+end
+function response(status, headers, body)
+  if status > 399 then refused[status] = (refused[status] or 0) + 1 end
 end
 function init(args)
   for line in io.lines(args[1]) do
@@ -329,6 +337,16 @@ function done(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d %.1f %.1f %.1f\n", summary.requests,
     summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+  local statuses = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("refused")) do
+      statuses[status] = (statuses[status] or 0) + n
+    end
+  end
+  io.write(string.format("SOCKETS connect %d, read %d, write %d, timeout %d;", e.connect,
+    e.read, e.write, e.timeout))
+  for status, n in pairs(statuses) do io.write(string.format(" %d: %d", status, n)) end
+  io.write("\n")
 end
 """
 
@@ -364,12 +382,16 @@ def wrk(port: int, specs: list[str], seconds: int, work: Path) -> dict[str, floa
         float(x) for x in line.split()[1:]
     )
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if status_errors or socket_errors:
+        log(next(x for x in done.stdout.splitlines() if x.startswith("SOCKETS")))
     return {
         "rps": count / (micros / 1e6),
         "p50": p50 / 1000,
         "p95": p95 / 1000,
         "p99": p99 / 1000,
         "errors": status_errors + socket_errors,
+        "status_errors": status_errors,  # answers but 2xx/3xx: the server's log says which
+        "socket_errors": socket_errors,  # connections cut, refused or timed out
         "requests": count,
         "wrk_cpu": 100 * cpu / wall,
     }
@@ -492,7 +514,8 @@ def main() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()  # sign-in throttles of an earlier run
     work = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     port, bare_port = free_port(), free_port()
-    app = serve("pelvicoach.platform.wsgi:app", port)
+    app_log, bare_log = work / "app.log", work / "bare.log"
+    app = serve("pelvicoach.platform.wsgi:app", port, app_log)
     rounds: list[dict[str, dict[str, float]]] = []
     try:
         women = [Browser(port, n, slug) for n, (slug, _email) in enumerate(women_of)]
@@ -510,6 +533,7 @@ def main() -> None:
         bare = serve(
             "tests.perf.bare_app:app",
             bare_port,
+            bare_log,
             {"BARE_DATABASE_URL": f"postgresql+psycopg://{SERVER}/{DATABASE}"},
         )
         bare_specs = [spec("GET", f"/bare/{pid}", {}) for pid in patient_ids]
@@ -528,6 +552,10 @@ def main() -> None:
     finally:
         app.terminate()
         app.wait()
+        for name in (app_log, bare_log):
+            said = name.read_text() if name.exists() else ""
+            if any(word in said for word in ("Traceback", "WARNING", "ERROR", "CRITICAL")):
+                log(f"{name.name} (last 4,000 characters):\n{said[-4000:]}")
         shutil.rmtree(work, ignore_errors=True)
     report(rounds, data, prepared, args)
     if not args.keep:

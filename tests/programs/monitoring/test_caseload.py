@@ -276,7 +276,7 @@ def test_her_patients_search_filter_sort_and_pages(
         patient = woman(f"w{n:02d}@example.nl", phase="training" if n % 2 else "awareness")
         with tenant_context(linde.id, db.session):
             user = db.session.get(User, db.session.get(Patient, patient.id).user_id)
-            user.name = f"Vrouw {n:02d}"
+            user.name = f"Vrouw {n:02d}" + (" 100%_/" if n == 5 else "")  # LIKE's own signs
             db.session.commit()
         names[n] = patient.pseudonym
     first = client.get(PAGE + "?lang=en&sort=name")
@@ -296,8 +296,12 @@ def test_her_patients_search_filter_sort_and_pages(
     assert names[3] in by_code.text
     assert names[4] not in by_code.text
     assert "14 patients" in client.get(PAGE + "?lang=en&phase=training").text
-    wild = client.get(PAGE + "?lang=en&q=%25")  # a LIKE wildcard is a plain character
-    assert "0 patients" in wild.text
+    # LIKE's wildcards and the escape sign are plain characters: only her name has them.
+    for sign in ("%", "_", "/", "0%_/"):
+        wild = client.get(PAGE, query_string={"lang": "en", "q": sign})
+        assert "1 patient<" in wild.text, sign
+        assert "Vrouw 05 100%_/" in wild.text
+    assert "0 patients" in client.get(PAGE, query_string={"lang": "en", "q": "0_"}).text
     bad = client.get(PAGE + "?lang=en&sort=sideways&alert=purple&page=0")
     assert bad.status_code == 400
     assert "Not a valid choice" in bad.text
