@@ -23,11 +23,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import ForeignKey, bindparam, event, text
+from sqlalchemy import Executable, ForeignKey, bindparam, event, text
 from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.orm import (
     Mapped,
@@ -225,6 +225,16 @@ _OF_PLATFORM = with_loader_criteria(
 )
 
 
+Statement = TypeVar("Statement", bound=Executable)
+
+
+def filtered_by_tenant(statement: Statement) -> Statement:
+    """A statement built once per process, with the ORM's tenant filter already in it: the
+    filter added at each execution made a new statement, whose cache key (a walk over the
+    whole statement) was then computed again, a fifth of a millisecond for a large one."""
+    return statement.options(_OF_TENANT)
+
+
 def _filter_by_tenant(state: ORMExecuteState) -> None:
     """Safety net: every ORM SELECT of a tenant-owned model gets `tenant_id = <current>`, or,
     with no tenant set, `tenant_id IS NULL`: the same rule row-level security applies, so the
@@ -235,7 +245,8 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     if tenant_id is None:
         state.statement = state.statement.options(_OF_PLATFORM)
         return
-    state.statement = state.statement.options(_OF_TENANT)
+    if _OF_TENANT not in state.statement._with_options:
+        state.statement = state.statement.options(_OF_TENANT)
     state.parameters = {**(state.parameters or {}), TENANT_PARAMETER: tenant_id}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
@@ -12,7 +13,13 @@ from sqlalchemy.pool import NullPool
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.rls import tenant_tables
-from pelvicoach.platform.tenancy import TenantMismatchError, bind, binding_key, tenant_context
+from pelvicoach.platform.tenancy import (
+    TenantMismatchError,
+    bind,
+    binding_key,
+    filtered_by_tenant,
+    tenant_context,
+)
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.tenants.services import add_domain
 
@@ -100,6 +107,29 @@ def test_the_orm_adds_the_tenant_filter_on_its_own(two_tenants, app):
         database.session.rollback()
     assert len(pseudonyms) == 1
     assert all(email.startswith("b-") for email in emails)
+
+
+def test_a_statement_built_once_with_the_tenant_filter_reads_each_executions_tenant(
+    two_tenants, app
+):
+    linde, horizon = two_tenants
+    built = filtered_by_tenant(select(Patient.tenant_id))
+    executed = []
+
+    def seen(state) -> None:  # after the safety net's own listener
+        executed.append(state.statement)
+
+    event.listen(FlaskSession, "do_orm_execute", seen)
+    try:
+        with app.app_context():
+            for tenant in (linde, horizon, linde):
+                with tenant_context(tenant.id, database.session):
+                    assert database.session.scalars(built).all() == [tenant.id]
+            database.session.rollback()
+    finally:
+        event.remove(FlaskSession, "do_orm_execute", seen)
+    # The filter was not added again: the statement, and its computed cache key, stay as built.
+    assert sum(statement is built for statement in executed) == 3
 
 
 def test_a_flush_refuses_a_row_of_another_tenant(two_tenants, app):

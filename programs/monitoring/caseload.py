@@ -31,6 +31,7 @@ from sqlalchemy import (
 
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import as_utc, db
+from pelvicoach.platform.tenancy import filtered_by_tenant
 from pelvicoach.programs.configuration.services import programs_by_version
 from pelvicoach.programs.diary.models import Diary
 from pelvicoach.programs.enrolment.models import Patient, Phase
@@ -344,7 +345,7 @@ def _statements(shape: _Shape) -> tuple[Select, Select]:
         .limit(PAGE_SIZE)
         .offset(OFFSET)
     )
-    return select(func.count()).select_from(counted), page
+    return filtered_by_tenant(select(func.count()).select_from(counted)), filtered_by_tenant(page)
 
 
 def _like(text: str) -> str:

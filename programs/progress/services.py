@@ -12,6 +12,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.tenancy import filtered_by_tenant
 from pelvicoach.programs.configuration.models import ProgramVersion
 from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import program_of_header
@@ -108,7 +109,7 @@ def _statement() -> Select:
         .correlate(Patient)
         .scalar_subquery()
     )
-    return (
+    return filtered_by_tenant(
         select(
             Patient,
             version.id,

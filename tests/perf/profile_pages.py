@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg
 import pyotp
+import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_pages as bench
@@ -94,6 +95,7 @@ def main() -> None:
 
     app = create_app()
     client = app.test_client(use_cookies=False)
+    redis.Redis.from_url(bench.REDIS_URL).flushdb()  # sign-in throttles of an earlier run
     women_of, clinicians_of, _ids = bench.people()
     if args.page == "caseload":
         slug, email, user_id = clinicians_of[0]
