@@ -42,11 +42,14 @@ PAGES = {
 
 
 class InProcess(bench.Browser):
-    """The benchmark's client, its requests handed to the app in this process."""
+    """The benchmark's client, its requests handed to the app in this process. Once `frozen`,
+    it sends the same cookies whatever the answers set, as wrk does: a POST's flashed message,
+    never shown as no redirect is followed, would otherwise pile up in her session."""
 
     def __init__(self, client: Any, number: int, slug: str) -> None:
         super().__init__(0, number, slug)
         self.client = client
+        self.frozen = False
 
     def go(
         self, method: str, path: str, form: dict[str, str] | None = None
@@ -54,7 +57,7 @@ class InProcess(bench.Browser):
         answer = self.client.open(
             path, method=method, headers=self.headers(), data=form, base_url=f"https://{self.host}"
         )
-        for header in answer.headers.getlist("Set-Cookie"):
+        for header in [] if self.frozen else answer.headers.getlist("Set-Cookie"):
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
         return answer.status_code, answer.headers.get("Location", ""), answer.get_data(as_text=True)
@@ -111,6 +114,7 @@ def main() -> None:
         token = person.csrf("/training")
         form = {"csrf_token": token, "level": "1", "effort": "right"}
     method, path = PAGES[args.page]
+    person.frozen = True
 
     statements: dict[str, list[float]] = defaultdict(list)
     started: dict[int, float] = {}
