@@ -212,18 +212,19 @@ def serve(
     app: str, port: int, errors: Path, extra: dict[str, str] | None = None
 ) -> subprocess.Popen:
     """gunicorn on `port`, its error log (warnings and tracebacks) written to `errors`."""
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            *("--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", str(WORKERS), "--threads", str(THREADS)),
-            app,
-        ],
-        cwd=ROOT,
-        env={**environment(), "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(), **(extra or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=errors.open("w"),
-    )
+    with errors.open("w") as error_log:  # gunicorn keeps its own handle on the file
+        process = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                *("--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
+                *("--workers", str(WORKERS), "--threads", str(THREADS)),
+                app,
+            ],
+            cwd=ROOT,
+            env={**environment(), "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(), **(extra or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=error_log,
+        )
     for _ in range(300):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
