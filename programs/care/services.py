@@ -112,6 +112,11 @@ def record_read(patient: Patient, what: str = "record") -> None:
         )
 
 
+# What staff did that showed them her record: opening it, asking emergency access to it, and
+# writing her GP a letter out of it.
+READS = ("patient.read", "patient.emergency_access", "patient.gp_letter")
+
+
 def who_looked(patient: Patient, limit: int = 200) -> list[tuple[AuditEvent, User | None]]:
     """Staff reads of her record, newest first, with who it was: she has a right to know."""
     rows = db.session.execute(
@@ -121,7 +126,7 @@ def who_looked(patient: Patient, limit: int = 200) -> list[tuple[AuditEvent, Use
             AuditEvent.tenant_id == patient.tenant_id,
             AuditEvent.object_type == "patient",
             AuditEvent.object_id == patient.pseudonym,
-            AuditEvent.action.in_(("patient.read", "patient.emergency_access")),
+            AuditEvent.action.in_(READS),
         )
         .order_by(AuditEvent.seq.desc())
         .limit(limit)

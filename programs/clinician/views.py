@@ -78,10 +78,8 @@ def patient(pseudonym: str):
     # Off her caseload: not a bare 403 but the audited emergency-access step.
     if decision is Decision.FORBID:
         return render_template("clinician/emergency_access.html", patient=record), 403
-    services.record_read(record)
     plan = training.find_plan(record)
     messages.mark_read(record, by_patient=False)
-    db.session.commit()
     return record_page(record, plan)
 
 
@@ -114,6 +112,10 @@ def record_page(
     letter_form: LetterForm | None = None,
     status: int = 200,
 ):
+    """Her whole record. Every showing is a read of it, a form sent back with its errors as
+    much as the page itself, so the read is audited here, and kept whatever the form did."""
+    services.record_read(record)
+    db.session.commit()
     program = version_for(record)
     gathered = monitoring_record.gather(record, zone(), today())
     # The plan's sets a week, where she is in exercise therapy: the line the bars reach for.

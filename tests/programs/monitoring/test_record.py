@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from intake_answers import complete_intake, postpartum
 from sqlalchemy import select
 from training_history import add_sets
 
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.care.services import who_looked
 from pelvicoach.programs.configuration.services import publish, version_for
 from pelvicoach.programs.enrolment import erasure
 from pelvicoach.programs.enrolment.models import Patient
@@ -142,3 +144,28 @@ def test_a_letter_for_her_gp_only_with_her_consent(
             select(AuditEvent.detail).where(AuditEvent.action == "patient.gp_letter")
         ).all()
     assert events == [{"consent": True}]
+    with tenant_context(linde.id, db.session):
+        her = db.session.get(Patient, anna.id)
+        looked = [event.action for event, _user in who_looked(her)]
+    # the letter holds her record: she sees it among who looked, beside the refusal's showing
+    assert looked == ["patient.gp_letter", "patient.read"]
+
+
+@pytest.mark.parametrize("form", ["messages", "plan", "notes", "letter.pdf"])
+def test_a_form_sent_back_with_its_errors_shows_her_record_audited(
+    form, client, make_tenant, make_user, make_patient, sign_in_staff, db
+):
+    linde = make_tenant("linde")
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    anna = make_patient(linde, "anna@example.nl", phase="training", clinician=fysio)
+    sign_in_staff("linde", fysio)
+    refused = client.post(f"/t/linde/staff/patients/{anna.pseudonym}/{form}", data={})
+    assert refused.status_code == 422
+    assert "anna@example.nl" in refused.text  # her record, shown again with the form's errors
+    with tenant_context(linde.id, db.session):
+        reads = db.session.scalars(
+            select(AuditEvent.object_id).where(
+                AuditEvent.action == "patient.read", AuditEvent.actor_id == fysio.id
+            )
+        ).all()
+    assert reads == [anna.pseudonym]
