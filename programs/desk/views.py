@@ -4,6 +4,7 @@ each invitation's state, send it again or withdraw it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
@@ -27,6 +28,7 @@ from pelvicoach.programs.enrolment import invitations
 from pelvicoach.programs.enrolment.models import Cohort, Patient, PatientInvitation
 from pelvicoach.programs.enrolment.schemas import EnrolmentSchema
 from pelvicoach.programs.enrolment.services import EnrolmentError, enrol
+from pelvicoach.tenants.models import TenantInfo
 
 COHORTS = {Cohort.POSTPARTUM: _l("Gave birth"), Cohort.MENOPAUSE: _l("Around the menopause")}
 STATES = {
@@ -60,6 +62,19 @@ def _clinicians(tenant_id: int) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+def _open_to_her(tenant: TenantInfo) -> list[Any]:
+    """The invitations she may see and act on. The enrolment desk's staff see all; a clinician
+    who is not one of them sees only the women on her caseload and those she invited herself
+    (the whole practice's where it opens every patient to its clinicians)."""
+    if current_user.has_role(Role.ENROLMENT) or tenant.clinicians_see_all_patients:
+        return []
+    return [
+        or_(
+            Patient.clinician_id == current_user.id, PatientInvitation.invited_by == current_user.id
+        )
+    ]
 
 
 def _link(token: str) -> str:
@@ -121,23 +136,37 @@ def desk():
     rows = db.session.execute(
         select(PatientInvitation, Patient)
         .join(Patient, Patient.id == PatientInvitation.patient_id)
-        .where(PatientInvitation.tenant_id == tenant.id)
+        .where(PatientInvitation.tenant_id == tenant.id, *_open_to_her(tenant))
         .order_by(PatientInvitation.sent_at.desc())
         .limit(200)
     ).all()
     now = datetime.now(UTC)
     status = 422 if request.method == "POST" and form.errors else 200
-    return render_template(
+    page = render_template(
         "desk/desk.html",
         form=form,
         rows=[(invitation, patient, invitation.state(now)) for invitation, patient in rows],
         states=STATES,
-    ), status
+    )
+    # Their names and e-mail addresses were read: on record, as a clinician's caseload is.
+    audit.record("invitations.list", object_type="patient", detail={"count": len(rows)})
+    db.session.commit()
+    return page, status
 
 
 def _invitation(invitation_id: int) -> PatientInvitation:
-    invitation = db.session.get(PatientInvitation, invitation_id)
-    if invitation is None or invitation.tenant_id != require_tenant().id:
+    """One of the invitations the desk shows her: any other answers as a missing one."""
+    tenant = require_tenant()
+    invitation = db.session.scalar(
+        select(PatientInvitation)
+        .join(Patient, Patient.id == PatientInvitation.patient_id)
+        .where(
+            PatientInvitation.id == invitation_id,
+            PatientInvitation.tenant_id == tenant.id,
+            *_open_to_her(tenant),
+        )
+    )
+    if invitation is None:
         abort(404)
     return invitation
 

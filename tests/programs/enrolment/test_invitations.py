@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
+from conftest import PASSWORD as STAFF_PASSWORD
 from sqlalchemy import select
 
+from pelvicoach.platform.accounts import User
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.mail import OutgoingMail
 from pelvicoach.platform.tenancy import tenant_context
@@ -146,3 +149,39 @@ def test_only_officers_and_clinicians_invite(
     else:
         sign_in_staff("linde", make_user(tenant, f"{role}@example.nl", role))
     assert client.get("/t/linde/staff/enrolment/").status_code == 403
+
+
+def test_a_clinician_at_the_desk_sees_and_acts_on_her_own_women_only(
+    app, client, make_tenant, make_user, sign_in_staff, db
+):
+    tenant = make_tenant("linde")
+    fysio = make_user(tenant, "fysio@linde.nl", "clinician")
+    make_user(tenant, "other@linde.nl", "clinician")
+    sign_in_staff("linde", make_user(tenant, "eva@linde.nl", "enrolment"))
+    for email, clinician in [("mine@example.nl", "fysio"), ("hers@example.nl", "other")]:
+        assert _invite(client, email, clinician=f"{clinician}@linde.nl").status_code == 302
+    officer, client = client, app.test_client()
+    client.post("/t/linde/login", data={"email": fysio.email, "password": STAFF_PASSWORD})
+    client.post("/t/linde/login/verify", data={"code": pyotp.TOTP(fysio.totp_secret).now()})
+    assert _invite(client, "invited-by-me@example.nl", clinician="").status_code == 302
+
+    page = client.get("/t/linde/staff/enrolment/").text
+    assert "mine@example.nl" in page
+    assert "invited-by-me@example.nl" in page
+    assert "hers@example.nl" not in page
+    hers = db.session.scalar(
+        select(PatientInvitation.id)
+        .join(Patient)
+        .join(User, User.id == Patient.user_id)
+        .where(User.email == "hers@example.nl")
+    )
+    assert client.post(f"/t/linde/staff/enrolment/{hers}/revoke").status_code == 404
+    assert db.session.get(PatientInvitation, hers).revoked_at is None
+    # the desk's own staff see every invitation; each look at the list is on record
+    assert "hers@example.nl" in officer.get("/t/linde/staff/enrolment/").text
+    counts = db.session.scalars(
+        select(AuditEvent.detail)
+        .where(AuditEvent.action == "invitations.list")
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert counts == [{"count": 2}, {"count": 3}]
