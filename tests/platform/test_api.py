@@ -79,6 +79,23 @@ def test_scopes_are_enforced(client, make_tenant, key_for):
     assert "program:write" in response.json["detail"]
 
 
+def test_an_insurer_cannot_open_all_patients_to_all_clinicians(client, make_tenant, key_for):
+    """Its clinicians work for different contracted care providers."""
+    tenant = make_tenant("horizon", kind="insurer")
+    key = key_for(tenant, "program:write")
+    settings = "/t/horizon/api/v1/program/settings"
+    refused = client.patch(
+        settings, json={"clinicians_see_all_patients": True}, headers=bearer(key)
+    )
+    assert refused.status_code == 422
+    assert list(refused.json["errors"]) == ["clinicians_see_all_patients"]
+    assert client.get(settings, headers=bearer(key)).json["clinicians_see_all_patients"] is False
+    closed = client.patch(
+        settings, json={"clinicians_see_all_patients": False}, headers=bearer(key)
+    )
+    assert closed.status_code == 200
+
+
 def test_settings_change_and_422_with_field_errors(client, make_tenant, key_for):
     tenant = make_tenant("linde")
     key = key_for(tenant, "program:write")
