@@ -16,6 +16,9 @@ def violations(page: Page) -> list[str]:
         unavailable("axe-core not installed (npm ci in tests/browser)")
     # A click's navigation can commit (the URL changes) before the new document has a head.
     page.wait_for_load_state("load")
+    # Without motion axe sees each element's real colours, not a hover's or a fake clock's
+    # transition caught halfway (a link just clicked, with the pointer still on it).
+    page.emulate_media(reduced_motion="reduce")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
