@@ -3,8 +3,9 @@ tables like the intake's rules.
 
 A re-assessment asks whether she leaked in the last weeks, the intake's severity questions
 again (ISI; ICIQ-UI SF where the tenant has its licence) and the PGI-I. At the configured week of
-practice without improvement (severity not better by the instrument's minimal important change,
-or PGI-I 3 or worse) she is advised to see her GP or a pelvic physiotherapist."""
+practice without improvement she is advised to see her GP or a pelvic physiotherapist: without
+improvement is neither her severity better by the instrument's minimal important change (or
+dry) nor her own impression a success (PGI-I 1-2), or her feeling worse (PGI-I 5-7)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.intake.rules import Answer, check_all, shown
 
 PGI_SUCCESS = 2  # PGI-I 1-2: much or very much better
-PGI_NOT_IMPROVED = 3  # PGI-I 3 (a little better) or worse counts as no improvement
+PGI_NOT_IMPROVED = 3  # PGI-I 3 (a little better) or worse is no success
+PGI_WORSE = 5  # PGI-I 5-7: a little, much or very much worse
 
 
 def questions(program: Program, answers: dict[str, Answer]) -> list[dict[str, Any]]:
@@ -81,12 +83,15 @@ def eight_week_rule(
         needed = settings["isi_minimal_change"]
     if practice_week < settings["alert_week"]:
         return Verdict(False, (), instrument)
-    reasons = []
-    if now > 0 and before - now < needed:
-        reasons.append("severity_not_better")
+    better = now == 0 or before - now >= needed
+    success = latest.pgi_i is not None and latest.pgi_i <= PGI_SUCCESS
+    worse = latest.pgi_i is not None and latest.pgi_i >= PGI_WORSE
+    if (better or success) and not worse:
+        return Verdict(False, (), instrument)
+    reasons = [] if better else ["severity_not_better"]
     if latest.pgi_i is not None and latest.pgi_i >= PGI_NOT_IMPROVED:
         reasons.append("pgi_not_improved")
-    return Verdict(bool(reasons), tuple(reasons), instrument)
+    return Verdict(True, tuple(reasons), instrument)
 
 
 def due_week(done: int, settings: dict[str, Any]) -> int:
