@@ -2,7 +2,8 @@
 DESIGN.md's clinical notes). Pure: entries in, numbers and flags out.
 
 Day and night follow her own bed and wake times: a void between going to bed and getting up
-counts for the night. Where she noted neither, the night runs from 23:00 to 07:00."""
+counts for the night (the one as she goes to bed, and the one as she gets up, by day). Where
+she noted neither, the night runs from 23:00 to 07:00."""
 
 from __future__ import annotations
 
@@ -117,11 +118,13 @@ def summarize(entries: list[Noted], days: list[date]) -> Summary:
         return Summary(days=0)
 
     def at_night(moment: datetime) -> bool:
-        return any(bed <= moment < wake for bed, wake in nights)
+        """Asleep: the void as she goes to bed and the one as she gets up are by day (ICS)."""
+        return any(bed < moment < wake for bed, wake in nights)
 
     voids = [e for e in noted if e.kind == EntryKind.VOID]
     day_voids = [v for v in voids if not at_night(v.at)]
     measured = [v.millilitres for v in voids if v.millilitres]
+    drunk = [e.millilitres for e in noted if e.kind == EntryKind.DRINK and e.millilitres]
     urgencies = [e.urgency for e in voids if e.urgency is not None]
 
     def per_day(kind: EntryKind) -> float | None:
@@ -131,9 +134,7 @@ def summarize(entries: list[Noted], days: list[date]) -> Summary:
         "day_voids": _rounded(len(day_voids) / count),
         "night_voids": _rounded((len(voids) - len(day_voids)) / count),
         "leaks": per_day(EntryKind.LEAK),
-        "fluid_ml": _rounded(
-            sum(e.millilitres or 0 for e in noted if e.kind == EntryKind.DRINK) / count, 0
-        ),
+        "fluid_ml": _rounded(sum(drunk) / count, 0) if drunk else None,
         "largest_void_ml": float(max(measured)) if measured else None,
         "mean_void_ml": _rounded(sum(measured) / len(measured), 0) if measured else None,
         "pads": per_day(EntryKind.PAD),

@@ -137,6 +137,8 @@ def test_unmeasured_voids_count_but_give_no_volumes():
     assert value(summary, "mean_void_ml") is None
     assert summary.measure("largest_void_ml").flag is None
     assert summary.typical_interval_minutes == 180
+    # no drink noted: her fluid is not known, not too little
+    assert (value(summary, "fluid_ml"), summary.measure("fluid_ml").flag) == (None, None)
 
 
 def test_her_own_bed_time_decides_what_is_night():
@@ -156,3 +158,18 @@ def test_nothing_noted_gives_an_empty_summary():
     assert summarize([], DAYS).days == 0
     outside = [Noted(VOID, at(5, "10:00"), 300)]  # after the diary
     assert summarize(outside, DAYS).days == 0
+
+
+def test_the_voids_as_she_goes_to_bed_and_gets_up_are_by_day():
+    entries = [
+        *[Noted(VOID, at(0, clock), 300) for clock in ("07:00", "11:00", "14:00", "17:00")],
+        Noted(WAKE, at(0, "07:00")),
+        Noted(VOID, at(0, "22:30"), 300),
+        Noted(BED, at(0, "22:30")),
+        Noted(VOID, at(1, "02:00"), 300),
+        Noted(WAKE, at(1, "07:00")),
+        Noted(VOID, at(1, "07:00"), 300),
+    ]
+    summary = summarize(entries, DAYS[:1])
+    assert (value(summary, "day_voids"), value(summary, "night_voids")) == (5, 1)
+    assert summary.measure("day_voids").flag is None
