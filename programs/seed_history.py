@@ -25,6 +25,7 @@ from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
 from pelvicoach.tenants.care_providers import ProviderKind
 
 TYPES = {"stress": 50, "mixed": 30, "urge": 15, "other": 5}
+TRAINED = {kind: share for kind, share in TYPES.items() if kind != "other"}  # "other": a physio
 CHECK_IN_WEEKS = {4: 0.55, 8: 0.4, 12: 0.3}  # and the share who answer each
 CONSENT_VERSION = "1"
 DIARY_SHARE, DIARY_DAYS = 0.15, 3  # women with an intake who kept a diary, and its days
@@ -47,8 +48,8 @@ def _severity(isi: int) -> str:
     return "severe" if isi <= 9 else "very_severe"
 
 
-def _scores(rng: random.Random, control: str) -> dict:
-    kind = rng.choices(list(TYPES), list(TYPES.values()))[0]
+def _scores(rng: random.Random, control: str, types: dict[str, int] = TYPES) -> dict:
+    kind = rng.choices(list(types), list(types.values()))[0]
     isi = rng.choice((1, 2, 2, 3, 4, 4, 6, 6, 8, 9, 12))
     return {
         "red_flags": [],
@@ -66,7 +67,7 @@ def _outcome(rng: random.Random, woman: Woman) -> tuple[str, str, dict] | None:
     if woman.phase in (Phase.INFORMATION, Phase.INTAKE):
         return None
     if woman.phase == Phase.TRAINING:
-        return "training", "training", _scores(rng, "sufficient")
+        return "training", "training", _scores(rng, "sufficient", TRAINED)
     if woman.phase == Phase.AWARENESS:
         if woman.cohort == "postpartum" and rng.random() < 0.2:
             return "wait", "early_postpartum", _scores(rng, "unsure")

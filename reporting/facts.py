@@ -321,6 +321,7 @@ def _referrals(referral: Subquery, alerted: Subquery, intake: Subquery) -> dict:
             (referral.c.reason == AlertKind.RED_FLAG, "red_flag"),
             (referral.c.reason == AlertKind.NO_IMPROVEMENT, "no_improvement"),
             (intake.c.rule.in_(("severe_tear", "severe_early")), "tear"),
+            (intake.c.rule == "other_type", "other_type"),
             (intake.c.route == Route.AWARENESS, "control"),
             else_="her_request",
         ),

@@ -101,6 +101,7 @@ VALUES = {
         "no_improvement": _l("no improvement at the check-in"),
         "control": _l("control not sufficient"),
         "tear": _l("a tear or severe symptoms soon after birth"),
+        "other_type": _l("leaking that is neither stress nor urge"),
         "her_request": _l("her own request"),
     },
     "referral_kind": {

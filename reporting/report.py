@@ -73,7 +73,7 @@ class Spec:
 STAGES = tuple(range(Stage.TRAINING + 1))
 OUTCOMES = ("much_better", "not_much_better", "no_answer", NOT_YET)
 CHANGES = ("better", "same", "worse", "no_answer", NOT_YET)
-REASONS = ("red_flag", "no_improvement", "control", "tear", "her_request")
+REASONS = ("red_flag", "no_improvement", "control", "tear", "other_type", "her_request")
 WEEKS = tuple(range(1, CURVE_WEEKS + 1))
 ACTIVE = (1, 0, NOT_YET)  # practised in the week, did not, the week has not ended
 SEND_KINDS = ("reminder", "nudge")

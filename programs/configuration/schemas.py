@@ -37,11 +37,33 @@ CUES = (
     "quick",
     "done",
 )
+# The red flags of DESIGN.md's clinical notes: a tenant may word them, and add its own, but
+# none of these may be dropped or stop being a red flag.
+RED_FLAGS = (
+    "blood_in_urine",
+    "pain_passing_urine",
+    "emptying",
+    "bulge",
+    "bowel",
+    "constant_leak",
+    "neurological",
+    "pelvic_cancer",
+    "bleeding",
+)
+# The published instruments' scores, which a tenant may word but not change: question key ->
+# the scores of its answers (ISI: Sandvik; ICIQ-UI Short Form).
+INSTRUMENT_SCORES = {
+    "isi_frequency": [1, 2, 3, 4],
+    "isi_amount": [1, 2, 3],
+    "iciq_frequency": [0, 1, 2, 3, 4, 5],
+    "iciq_amount": [0, 2, 4, 6],
+    "iciq_interference": list(range(11)),
+}
 # The answers the intake rules read: question key -> option values that must exist.
 RULE_QUESTIONS: dict[str, tuple[str, set[str]]] = {
     "delivery_date": ("date", set()),
     "tear_grade": ("single", {"none", "severe", "unknown"}),
-    "red_flags": ("multi", {"none"}),
+    "red_flags": ("multi", {"none", *RED_FLAGS}),
     "leaked": ("single", {"yes", "no"}),
     "leak_most": ("single", set()),
     "isi_frequency": ("single", set()),
@@ -72,8 +94,11 @@ class _Strict(Schema):
 
 
 class SettingsSchema(_Strict):
-    early_postpartum_weeks = fields.Integer(required=True, validate=validate.Range(0, 26))
-    severe_isi_min = fields.Integer(required=True, validate=validate.Range(1, 12))
+    # The first 6 weeks after the birth are for information and gentle awareness work only,
+    # and severe symptoms (ISI 8 or more) in them go straight to a physio: a tenant may be
+    # more careful, not less.
+    early_postpartum_weeks = fields.Integer(required=True, validate=validate.Range(6, 26))
+    severe_isi_min = fields.Integer(required=True, validate=validate.Range(1, 8))
     control_recheck_days = fields.Integer(required=True, validate=validate.Range(1, 90))
     iciq_enabled = fields.Boolean(required=True)
     iciq_licence_confirmed = fields.Boolean(required=True)
@@ -211,6 +236,7 @@ class OptionSchema(_Strict):
     label = Text(required=True)
     score = fields.Integer(validate=validate.Range(0, 20))
     red_flag = fields.Boolean()
+    raises = fields.String(validate=KEY)  # the red flag this answer amounts to
     severe = fields.Boolean()
     type = fields.String(validate=validate.OneOf(["stress", "urge", "mixed", "other"]))
     control = fields.String(validate=validate.OneOf(["sufficient", "unsure", "insufficient"]))
@@ -328,6 +354,25 @@ class ProgramSchema(_Strict):
             present = {option["value"] for option in question.get("options", [])}
             if values - present:
                 need("questions", f"{key!r} needs the answers {', '.join(sorted(values))}.")
+        flags = {
+            option["value"]
+            for option in questions.get("red_flags", {}).get("options", [])
+            if option.get("red_flag")
+        }
+        if set(RED_FLAGS) - flags:
+            need("questions", f"These answers stay red flags: {', '.join(RED_FLAGS)}.")
+        tear = {o["value"]: o for o in questions.get("tear_grade", {}).get("options", [])}
+        if "severe" in tear and not tear["severe"].get("severe"):
+            need("questions", "A third or fourth degree tear stays severe.")
+        for question in questions.values():
+            raised = {o["raises"] for o in question.get("options", []) if "raises" in o}
+            if raised - flags:
+                need("questions", f"{question['key']!r} raises a red flag that is not one.")
+        for key, scores in INSTRUMENT_SCORES.items():
+            question = questions.get(key)
+            given = sorted(o.get("score", -1) for o in (question or {}).get("options", []))
+            if question is not None and given != scores:
+                need("questions", f"{key!r} keeps the instrument's scores {scores}.")
         unknown = set(data.get("reassessment", {}).get("repeat", [])) - set(questions)
         if unknown:
             need("reassessment", f"Repeats unknown questions: {', '.join(sorted(unknown))}.")

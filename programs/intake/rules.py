@@ -21,7 +21,8 @@ class Route(StrEnum):
     """Where the intake sends her."""
 
     SEE_GP = "see_gp"  # a red flag: her GP first, no self-treatment
-    PHYSIO = "physio"  # straight to a bekkenfysiotherapeut
+    PHYSIO = "physio"  # straight to a bekkenfysiotherapeut (a severe tear, severe symptoms in
+    # the first weeks, or leaking that is neither stress nor urge: the 3IQ's "other")
     WAIT = "wait"  # too soon after the birth: information and awareness only, intake later
     AWARENESS = "awareness"  # control not sufficient or unsure: awareness work, see a physio
     TRAINING = "training"  # exercise therapy unlocked
@@ -50,7 +51,7 @@ class Scores:
     incontinence_type: str = "none"  # 3IQ: stress, urge, mixed, other; none without leakage
     isi: int | None = None  # Incontinence Severity Index, 1-12 (None: no leakage)
     isi_severity: str = "none"  # slight, moderate, severe, very_severe
-    iciq: int | None = None  # ICIQ-UI SF 0-21, only where the version enables it
+    iciq: int | None = None  # ICIQ-UI SF 0-21 (0 dry), only where the version enables it
     control: str = "unsure"  # sufficient, unsure, insufficient
     weeks_postpartum: int | None = None
 
@@ -165,12 +166,37 @@ def _chosen(asked: dict[str, dict[str, Any]], answers: dict[str, Answer], key: s
 
 
 def _control(asked: dict[str, dict[str, Any]], answers: dict[str, Answer]) -> str:
-    """The self-check gates, it does not diagnose: one 'no' is insufficient, one 'unsure'
-    (or no self-check at all) is unsure, only all-clear is sufficient."""
-    verdicts = {_chosen(asked, answers, key).get("control") for key in asked} - {None}
+    """The self-check gates, it does not diagnose: one 'no' is insufficient, one 'unsure' (or
+    an unanswered self-check question, or no self-check at all) is unsure, only all-clear is
+    sufficient."""
+    verdicts = {
+        _chosen(asked, answers, key).get("control", "unsure")
+        for key, question in asked.items()
+        if any("control" in choice for choice in question.get("options", []))
+    }
     if "insufficient" in verdicts:
         return "insufficient"
     return "sufficient" if verdicts == {"sufficient"} else "unsure"
+
+
+def _given(answers: dict[str, Answer], key: str) -> list[str]:
+    """Her answer to a question as a list of values, one answer or several."""
+    value = answers.get(key)
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _red_flags(asked: dict[str, dict[str, Any]], answers: dict[str, Answer]) -> list[str]:
+    """The red flags among her answers: options marked as one, and answers that amount to one
+    asked elsewhere (leaking "all the time" is constant leakage), each named once."""
+    flags = []
+    for key, question in asked.items():
+        for value in _given(answers, key):
+            chosen = option(question, value) or {}
+            if chosen.get("red_flag"):
+                flags.append(value)
+            if chosen.get("raises"):
+                flags.append(chosen["raises"])
+    return list(dict.fromkeys(flags))
 
 
 def score(program: Program, cohort: str, answers: dict[str, Answer], today: date) -> Scores:
@@ -179,23 +205,16 @@ def score(program: Program, cohort: str, answers: dict[str, Answer], today: date
     def points(key: str) -> int:
         return _chosen(asked, answers, key).get("score", 0)
 
-    red_flags = [
-        value
-        for key, question in asked.items()
-        if question["kind"] == "multi"
-        for value in answers.get(key, [])
-        if (option(question, value) or {}).get("red_flag")
-    ]
     leaked = answers.get("leaked") == "yes"
     isi = points("isi_frequency") * points("isi_amount") if leaked else None
     iciq = None
-    if leaked and program.iciq_enabled:
-        iciq = sum(points(key) for key in asked if key.startswith("iciq_"))
+    if program.iciq_enabled:  # dry, she scores 0 on it, as at her re-assessments
+        iciq = sum(points(key) for key in asked if key.startswith("iciq_")) if leaked else 0
     weeks = None
     if "delivery_date" in asked and answers.get("delivery_date"):
         weeks = (today - date.fromisoformat(str(answers["delivery_date"]))).days // 7
     return Scores(
-        red_flags=red_flags,
+        red_flags=_red_flags(asked, answers),
         incontinence_type=_chosen(asked, answers, "leak_most").get("type", "other")
         if leaked
         else "none",
@@ -208,8 +227,21 @@ def score(program: Program, cohort: str, answers: dict[str, Answer], today: date
 
 
 def route(program: Program, cohort: str, answers: dict[str, Answer], today: date) -> Outcome:
-    """Check, score and route her answers."""
-    return decide(program, cohort, check(program, cohort, answers, today), today)
+    """Check, score and route her answers. A red flag wins even over answers missing or wrong
+    elsewhere: she goes to her GP whatever else she answered."""
+    try:
+        kept = check(program, cohort, answers, today)
+    except AnswerError as error:
+        asked = {
+            q["key"]: q
+            for q in questions(program, cohort, answers)
+            if q["key"] not in error.problems  # a flag beside "none" is for her to settle
+        }
+        flags = _red_flags(asked, answers)
+        if flags:
+            return Outcome(Route.SEE_GP, "red_flag", Scores(red_flags=flags))
+        raise
+    return decide(program, cohort, kept, today)
 
 
 def decide(program: Program, cohort: str, answers: dict[str, Answer], today: date) -> Outcome:
@@ -230,6 +262,8 @@ def decide(program: Program, cohort: str, answers: dict[str, Answer], today: dat
         delivered = date.fromisoformat(str(answers["delivery_date"]))
         opens = delivered + timedelta(weeks=settings["early_postpartum_weeks"])
         return Outcome(Route.WAIT, "early_postpartum", scores, reopens_on=opens)
+    if scores.incontinence_type == "other":  # neither stress nor urge: its cause needs a look
+        return Outcome(Route.PHYSIO, "other_type", scores)
     if scores.control != "sufficient":
         recheck = today + timedelta(days=settings["control_recheck_days"])
         return Outcome(Route.AWARENESS, f"control_{scores.control}", scores, recheck_on=recheck)

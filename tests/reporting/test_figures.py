@@ -304,7 +304,8 @@ def test_every_figure_as_built(cohort):
     # not advised, advised only, said she would go, went
     assert counts(report, "referral") == [37, 18, 2, 3]
     assert report.tables["referral_reason"].total == 5
-    assert counts(report, "referral_reason") == [5, 0, 0, 0, 0]
+    # a red flag, no improvement, control, a tear, leaking of another type, her own request
+    assert counts(report, "referral_reason") == [5, 0, 0, 0, 0, 0]
     assert counts(report, "referral_kind") == [5, 0, 0, 0, 0]  # all to a GP
     months = {row.category: row.count for row in report.months.rows}
     assert months["2025-11"] == 11

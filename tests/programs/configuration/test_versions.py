@@ -111,7 +111,58 @@ INVALID = [
     ("more days needed than looked at", {"settings": {"training_days_needed": 8}}, "settings"),
     ("bladder goal below the start", {"settings": {"bladder_goal_minutes": 45}}, "settings"),
     ("unknown guidance", {"guidance": {"cheer": {"title": {}, "text": {}}}}, "guidance"),
+    # The clinical rules of the design are not a tenant's to switch off.
+    (
+        "a red flag no longer one",
+        {"questions": [{"key": "red_flags", "options": [{"value": "bulge", "red_flag": False}]}]},
+        "questions",
+    ),
+    (
+        "a severe tear no longer severe",
+        {"questions": [{"key": "tear_grade", "options": [{"value": "severe", "severe": False}]}]},
+        "questions",
+    ),
+    (
+        "the ISI rescored",
+        {"questions": [{"key": "isi_amount", "options": [{"value": "more", "score": 5}]}]},
+        "questions",
+    ),
+    (
+        "the ICIQ rescored",
+        {"questions": [{"key": "iciq_frequency", "options": [{"value": "always", "score": 4}]}]},
+        "questions",
+    ),
+    (
+        "an answer raising a red flag that is none",
+        {"questions": [{"key": "leaked", "options": [{"value": "yes", "raises": "headache"}]}]},
+        "questions",
+    ),
+    ("no early weeks after the birth", {"settings": {"early_postpartum_weeks": 0}}, "settings"),
+    ("severe only when very severe", {"settings": {"severe_isi_min": 12}}, "settings"),
 ]
+
+
+def test_a_tenant_may_word_the_red_flags_add_its_own_and_be_more_careful():
+    document = build(
+        {
+            "settings": {"early_postpartum_weeks": 8, "severe_isi_min": 6},
+            "questions": [
+                {
+                    "key": "red_flags",
+                    "options": [
+                        {"value": "bulge", "label": {"nl": "Een bobbel", "en": "A bulge"}},
+                        {
+                            "value": "fever",
+                            "label": {"nl": "Koorts", "en": "A fever"},
+                            "red_flag": True,
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+    flags = next(q for q in document["questions"] if q["key"] == "red_flags")["options"]
+    assert {o["value"] for o in flags if o.get("red_flag")} >= {"bulge", "fever"}
 
 
 @pytest.mark.parametrize(

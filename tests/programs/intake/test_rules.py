@@ -148,9 +148,49 @@ ROUTES = [
         True,
     ),
     (
-        "other type",
+        "other type: neither stress nor urge, its cause for a physio to find",
         "postpartum",
         postpartum(10, leak_when=["neither"], leak_most="neither"),
+        "physio",
+        "other_type",
+        False,
+    ),
+    (
+        "other type and unsure control: still the physio",
+        "menopause",
+        menopause(leak_most="neither", control_feel="unsure"),
+        "physio",
+        "other_type",
+        False,
+    ),
+    (
+        "mixed: the dominant type is urge",
+        "postpartum",
+        postpartum(10, leak_when=["activity", "urge"], leak_most="urge"),
+        "training",
+        "training_bladder",
+        True,
+    ),
+    (
+        "mixed, equally",
+        "postpartum",
+        postpartum(10, leak_when=["activity", "urge"], leak_most="equally"),
+        "training",
+        "training_bladder",
+        True,
+    ),
+    (
+        "day 41 after the birth: still the early weeks",
+        "postpartum",
+        postpartum(0, delivery_date=(TODAY - timedelta(days=41)).isoformat()),
+        "wait",
+        "early_postpartum",
+        False,
+    ),
+    (
+        "day 42 after the birth: the intake decides",
+        "postpartum",
+        postpartum(0, delivery_date=(TODAY - timedelta(days=42)).isoformat()),
         "training",
         "training",
         False,
@@ -214,6 +254,9 @@ def test_unsure_control_sets_a_check_in_two_weeks():
         ("less_than_monthly", "drops", 1, "slight"),
         ("monthly", "drops", 2, "slight"),
         ("less_than_monthly", "more", 3, "moderate"),
+        ("weekly", "drops", 3, "moderate"),
+        ("monthly", "small", 4, "moderate"),
+        ("daily", "drops", 4, "moderate"),
         ("monthly", "more", 6, "moderate"),
         ("daily", "small", 8, "severe"),
         ("weekly", "more", 9, "severe"),
@@ -325,3 +368,51 @@ def test_every_missing_answer_is_listed():
         "control_relax",
         "control_hold",
     }
+
+
+def test_a_red_flag_wins_over_answers_missing_or_wrong_elsewhere():
+    outcome = rules.route(default_program(), "menopause", {"red_flags": ["blood_in_urine"]}, TODAY)
+    assert (outcome.route, outcome.rule) == (Route.SEE_GP, "red_flag")
+    assert outcome.scores.red_flags == ["blood_in_urine"]
+    wrong_date = postpartum(10, red_flags=["bulge"], delivery_date="gisteren")
+    flagged = rules.route(default_program(), "postpartum", wrong_date, TODAY)
+    assert (flagged.route, flagged.scores.red_flags) == (Route.SEE_GP, ["bulge"])
+    with pytest.raises(AnswerError):  # without one, what is missing is still asked for
+        rules.route(default_program(), "menopause", {"red_flags": ["none"]}, TODAY)
+
+
+def test_one_red_flag_given_as_text_is_one_flag():
+    outcome = rules.decide(default_program(), "menopause", menopause(red_flags="bulge"), TODAY)
+    assert (outcome.route, outcome.scores.red_flags) == (Route.SEE_GP, ["bulge"])
+
+
+def test_leaking_all_the_time_is_the_red_flag_of_constant_leakage():
+    program = _iciq_program(iciq_enabled=True, iciq_licence_confirmed=True)
+    iciq = {"iciq_amount": "large", "iciq_interference": "10"}
+    outcome = rules.route(
+        program, "postpartum", postpartum(14, iciq_frequency="always", **iciq), TODAY
+    )
+    assert (outcome.route, outcome.scores.red_flags) == (Route.SEE_GP, ["constant_leak"])
+    both = rules.route(
+        program,
+        "postpartum",
+        postpartum(14, red_flags=["constant_leak"], iciq_frequency="always", **iciq),
+        TODAY,
+    )
+    assert both.scores.red_flags == ["constant_leak"]  # named once
+    often = rules.route(
+        program, "postpartum", postpartum(14, iciq_frequency="several_daily", **iciq), TODAY
+    )
+    assert often.route is Route.TRAINING
+
+
+def test_an_unanswered_self_check_question_is_unsure_control():
+    answers = {**menopause(), "control_relax": None, "control_hold": None}
+    outcome = rules.decide(default_program(), "menopause", answers, TODAY)
+    assert (outcome.route, outcome.scores.control) == (Route.AWARENESS, "unsure")
+
+
+def test_dry_at_the_intake_she_scores_0_on_the_iciq_as_at_her_re_assessments():
+    program = _iciq_program(iciq_enabled=True, iciq_licence_confirmed=True)
+    scores = rules.route(program, "postpartum", postpartum(10, leaked="no"), TODAY).scores
+    assert (scores.isi, scores.iciq) == (None, 0)
