@@ -22,6 +22,11 @@ ALERTS = {
     Alert.DIARY: _l("Diary out of range"),
     Alert.MESSAGE: _l("Message waiting"),
 }
+# Why the 8-week rule raised its alert (programs/followup/rules.py).
+NO_IMPROVEMENT_REASONS = {
+    "severity_not_better": _l("severity not better by its minimal important change"),
+    "pgi_not_improved": _l("she does not feel much better (PGI-I 3 or more)"),
+}
 PHASES = {
     Phase.INFORMATION: _l("Information"),
     Phase.AWARENESS: _l("Awareness"),

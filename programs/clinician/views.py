@@ -18,6 +18,7 @@ from pelvicoach.programs.care import services
 from pelvicoach.programs.clinician import bp
 from pelvicoach.programs.clinician import caseload as caseload_form
 from pelvicoach.programs.clinician.forms import CHANGES, LetterForm, NoteForm, PlanForm
+from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.enrolment import lifecycle
@@ -32,7 +33,7 @@ from pelvicoach.programs.monitoring.record import Record
 from pelvicoach.programs.portal.followup import severity_graph
 from pelvicoach.programs.portal.intake import answer_summary
 from pelvicoach.programs.portal.messages import MessageForm
-from pelvicoach.programs.portal.patient import today, zone
+from pelvicoach.programs.portal.patient import localized, today, zone
 from pelvicoach.programs.training import services as training
 from pelvicoach.programs.training.models import TrainingPlan
 
@@ -102,6 +103,14 @@ def summary_context(gathered: Record, plan: TrainingPlan | None) -> dict:
     }
 
 
+def _reason_labels(program: Program, cohort: str) -> dict[str, str]:
+    """Her alerts' reasons in words: the red flags as her intake asked them, and why the 8-week
+    rule raised its alert."""
+    flags = next((q for q in program.questions(cohort) if q["key"] == "red_flags"), {})
+    labels = {option["value"]: localized(option["label"]) for option in flags.get("options", [])}
+    return labels | caseload_form.translated(caseload_form.NO_IMPROVEMENT_REASONS)
+
+
 def record_page(
     record: Patient,
     plan: TrainingPlan | None,
@@ -140,6 +149,7 @@ def record_page(
         stop_reasons=lifecycle.REASONS,
         open_alerts=followup.open_alerts(record),
         alert_kinds=caseload_form.ALERTS,
+        alert_reasons=_reason_labels(program, record.cohort),
         thread=messages.thread(record),
         form=message_form or MessageForm(formdata=None),
         plan_form=plan_form or PlanForm(formdata=None),

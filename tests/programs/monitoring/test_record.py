@@ -18,7 +18,7 @@ from pelvicoach.programs.configuration.services import publish, version_for
 from pelvicoach.programs.enrolment import erasure
 from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.followup import services as followup
-from pelvicoach.programs.followup.models import Reassessment
+from pelvicoach.programs.followup.models import AlertKind, Reassessment
 from pelvicoach.programs.monitoring.models import ClinicianNote
 from pelvicoach.programs.training import services as training
 from pelvicoach.tenants.care_providers import ProviderKind
@@ -169,3 +169,21 @@ def test_a_form_sent_back_with_its_errors_shows_her_record_audited(
             )
         ).all()
     assert reads == [anna.pseudonym]
+
+
+def test_her_alerts_say_why_in_words(
+    client, make_tenant, make_user, make_patient, sign_in_staff, db
+):
+    linde = make_tenant("linde")
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    anna = make_patient(linde, "anna@example.nl", phase="training", clinician=fysio)
+    with tenant_context(linde.id, db.session):
+        her = db.session.get(Patient, anna.id)
+        followup.raise_alert(her, AlertKind.RED_FLAG, ["bulge", "constant_leak"], {})
+        followup.raise_alert(her, AlertKind.NO_IMPROVEMENT, ["pgi_not_improved"], {})
+        db.session.commit()
+    sign_in_staff("linde", fysio)
+    page = client.get(f"/t/linde/staff/patients/{anna.pseudonym}?lang=en").text
+    assert "A bulge or a heavy feeling in your vagina; " in page
+    assert "she does not feel much better (PGI-I 3 or more)" in page
+    assert "constant_leak" not in page
