@@ -21,6 +21,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc) format
 _CONTROL = bytes(set(range(32)) - {9, 10, 13})
+# A cell as long as its file (which the upload limit bounds), where Python's csv module stops
+# at 128 KiB: a long cell is then refused by its row's checks and the rows after it still read.
+csv.field_size_limit(2**31 - 1)
+# What openpyxl raises on a damaged sheet: a number cell holding text, a shared string past the
+# table, XML cut off (a SyntaxError), a zip member cut short.
+_DAMAGED = (ValueError, TypeError, IndexError, KeyError, SyntaxError, EOFError, OSError)
 
 
 class UnreadableError(ValueError):
@@ -144,12 +150,22 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         raise UnreadableError(
             _l("This Excel file cannot be read (%(error)s).", error=exc)
         ) from None
+    number, width = 0, 0
     try:
         sheet = book.worksheets[0]
+        # The size the file claims for its sheet is not believed ("A1:XFD1048576" would pad
+        # every row to 16,384 cells): a row as short as its last cell is filled out to the
+        # first row's width, as a CSV export would be.
+        sheet.reset_dimensions()
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = [_text(value) for value in values]
             if any(cell.strip() for cell in cells):
-                yield number, cells
+                width = width or len(cells)
+                yield number, cells + [""] * (width - len(cells))
+    except _DAMAGED as exc:
+        raise UnreadableError(
+            _l("Row %(row)d and after cannot be read (%(error)s).", row=number + 1, error=exc)
+        ) from None
     finally:
         book.close()
 

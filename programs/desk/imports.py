@@ -142,10 +142,11 @@ def example() -> Response:
 @require_role(Role.ENROLMENT, Role.CLINICIAN)
 def import_page(import_id: int):
     row = _import(import_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     refused_count = db.session.scalar(
         select(func.count()).select_from(RefusedRow).where(RefusedRow.import_id == row.id)
     )
+    pages = max(1, -(-refused_count // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     refused = db.session.execute(  # plain rows: the audit's commit must not reload them
         select(RefusedRow.row, RefusedRow.reason, RefusedRow.cells)
         .where(RefusedRow.tenant_id == row.tenant_id, RefusedRow.import_id == row.id)
@@ -167,7 +168,7 @@ def import_page(import_id: int):
         refused=refused,
         refused_count=refused_count,
         page=page,
-        pages=max((refused_count + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=pages,
         before=services.uploaded_before(row) if row.state == ImportState.CHECKED else None,
         confirm=ConfirmForm(formdata=None, invite=True),
         states=STATES,

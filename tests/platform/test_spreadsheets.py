@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime
 
 import pytest
@@ -49,23 +50,70 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them():
     assert list(rows(data)) == [(1, ["a", "b"]), (3, ["one\r\ntwo", "2"]), (5, ["x", "3"])]
 
 
-def test_a_broken_csv_says_from_which_row():
-    data = b'a,b\n1,2\n"' + b"x" * 200_000 + b'",3\n'
-    reader = rows(data)
-    assert next(reader) == (1, ["a", "b"])
-    assert next(reader) == (2, ["1", "2"])
+def test_a_cell_as_long_as_its_file_is_read_and_the_rows_after_it_too():
+    data = b'a,b\n1,2\n"' + b"x" * 200_000 + b'",3\n4,5\n'  # past the csv module's own limit
+    read = list(rows(data))
+    assert [number for number, _cells in read] == [1, 2, 3, 4]
+    assert len(read[2][1][0]) == 200_000
+
+
+def _workbook(*lines: list) -> bytes:
+    book = Workbook()
+    for line in lines:
+        book.active.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _with_sheet(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML changed, as a damaged or hostile file has it."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.namelist():
+            content = source.read(member)
+            target.writestr(member, change(content) if member.endswith("sheet1.xml") else content)
+    return out.getvalue()
+
+
+CELL = b'<c r="B3" t="n"><v>1991</v></c>'
+DAMAGED = {
+    "a number cell holding text": lambda xml: xml.replace(CELL, CELL.replace(b"1991", b"abc")),
+    "a shared text past the table": lambda xml: xml.replace(CELL, b'<c r="B3" t="s"><v>7</v></c>'),
+    "a yes/no cell holding text": lambda xml: xml.replace(
+        CELL, b'<c r="B3" t="b"><v>maybe</v></c>'
+    ),
+    "its XML cut off": lambda xml: xml[: xml.index(b'<row r="3"') + 20],
+}
+
+
+@pytest.mark.parametrize("change", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_workbook_says_from_which_row(change):
+    data = _with_sheet(_workbook(["naam", "jaar"], ["Anna", 1990], ["Bea", 1991]), change)
+    reader = rows(data, "x.xlsx")
+    assert next(reader) == (1, ["naam", "jaar"])
+    assert next(reader) == (2, ["Anna", "1990"])
     with pytest.raises(UnreadableError, match="Row 3 and after"):
         next(reader)
 
 
+def test_a_workbook_claiming_the_whole_sheet_is_read_as_it_is():
+    """Its size says A1:XFD1048576: believed, every row would be 16,384 cells long."""
+    data = _with_sheet(
+        _workbook(["naam", "jaar"], ["Anna", 1990]),
+        lambda xml: xml.replace(b'ref="A1:B2"', b'ref="A1:XFD1048576"'),
+    )
+    assert b"XFD1048576" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert list(rows(data, "x.xlsx")) == [(1, ["naam", "jaar"]), (2, ["Anna", "1990"])]
+
+
 def test_workbook_cells_read_as_their_csv_export_would():
-    book = Workbook()
-    book.active.append(["datum", "jaar", "moment", "leeg", "tekst"])
-    book.active.append([datetime(2026, 9, 12), 1994.0, datetime(2026, 9, 12, 8, 30), None, "ja"])
-    book.active.append([date(2026, 1, 2), 12.5, None, None, None])
-    out = io.BytesIO()
-    book.save(out)
-    assert list(rows(out.getvalue(), "x.xlsx"))[1:] == [
+    data = _workbook(
+        ["datum", "jaar", "moment", "leeg", "tekst"],
+        [datetime(2026, 9, 12), 1994.0, datetime(2026, 9, 12, 8, 30), None, "ja"],
+        [date(2026, 1, 2), 12.5, None, None, None],
+    )
+    assert list(rows(data, "x.xlsx"))[1:] == [
         (2, ["2026-09-12", "1994", "2026-09-12 08:30:00", "", "ja"]),
         (3, ["2026-01-02", "12.5", "", "", ""]),
     ]

@@ -26,6 +26,7 @@ from pelvicoach.tenants.models import Tenant
 
 CHUNK = 1000
 INVITE_CHUNK = 500
+CELL_KEPT = 500  # of a refused row's cell, for the report: enough to find and mend it
 
 
 def _refused(row: EnrolmentImport, refused: list[Checked]) -> None:
@@ -38,7 +39,7 @@ def _refused(row: EnrolmentImport, refused: list[Checked]) -> None:
                     "import_id": row.id,
                     "row": item.row,
                     "reason": item.outcome,
-                    "cells": item.cells,
+                    "cells": [cell[:CELL_KEPT] for cell in item.cells],
                 }
                 for item in refused
             ],

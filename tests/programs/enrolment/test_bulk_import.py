@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,6 +224,43 @@ def test_an_excel_workbook_with_real_dates(client, officer, db, run_jobs):
             select(Patient.delivery_date).where(Patient.birth_year == 1994)
         )
     assert str(delivered) == "2026-09-12"
+
+
+def test_a_workbook_damaged_halfway_keeps_the_rows_before_it(client, officer, db, run_jobs):
+    book = Workbook()
+    for line in [HEADER[:3], ["Anna", "anna@example.nl", 1994], ["Bea", "bea@example.nl", 1991]]:
+        book.active.append(line)
+    whole, damaged = io.BytesIO(), io.BytesIO()
+    book.save(whole)
+    with (
+        zipfile.ZipFile(whole) as source,
+        zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.namelist():
+            content = source.read(member)
+            if member.endswith("sheet1.xml"):  # Bea's year of birth: a number that is text
+                content = content.replace(b"<v>1991</v>", b"<v>negentig</v>")
+            target.writestr(member, content)
+    import_id = _checked(client, run_jobs, damaged.getvalue(), "vrouwen.xlsx")
+    row = _import(db, import_id)
+    assert (row.state, row.good) == ("checked", 1)
+    assert "Row 3 and after cannot be read" in _reasons(db, import_id)[3]
+
+
+def test_a_cell_too_long_is_its_rows_problem_and_the_rows_after_it_count(
+    client, officer, db, run_jobs
+):
+    content = _csv([GOOD[0], ["Bea", "bea@example.nl", "9" * 200_000, "", "", ""], GOOD[2]])
+    import_id = _checked(client, run_jobs, content.encode())
+    assert (_import(db, import_id).rows, _import(db, import_id).good) == (3, 2)
+    assert "Not a year" in _reasons(db, import_id)[3]
+    # a page past the last, however far, is the last
+    for far in ("2", "99999999999999999999"):
+        page = client.get(f"{DESK}/imports/{import_id}?page={far}&lang=en")
+        assert page.status_code == 200
+        assert "Not a year" in page.text
+    kept = db.session.scalar(select(RefusedRow.cells).where(RefusedRow.import_id == import_id))
+    assert kept[2] == "9" * jobs.CELL_KEPT  # enough of it to find it in the file
 
 
 @pytest.mark.parametrize(
