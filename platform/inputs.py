@@ -55,6 +55,15 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def an_id(text: str) -> int:
+    """An id sent in a form field or a query: ASCII digits that fit the columns, ValueError
+    otherwise (`str.isdigit` takes a "²" that `int` refuses). `request.args.get(name,
+    type=an_id)` gives None for anything else."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= LARGEST_ID:
+        raise ValueError(f"not an id: {text[:20]!r}")
+    return int(text)
+
+
 def _holds_unstorable(value: Any) -> bool:
     """Any string (key or value) no column can store; iterative, as the document may be deep."""
     stack = [value]

@@ -18,6 +18,7 @@ from pelvicoach.platform import audit
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.inputs import an_id
 from pelvicoach.platform.tenancy import require_tenant
 from pelvicoach.programs.configuration import editor
 from pelvicoach.programs.configuration.diff import changes, for_audit, publication
@@ -139,7 +140,7 @@ def discard():
 @require_role(Role.ADMIN)
 def compare():
     tenant = require_tenant()
-    numbers = [request.args.get(name, type=int) for name in ("a", "b")]
+    numbers = [request.args.get(name, type=an_id) for name in ("a", "b")]
     older, newer = (
         editor.version(tenant.id, n) if n else None for n in sorted(n or 0 for n in numbers)
     )

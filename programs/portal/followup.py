@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from pelvicoach.platform.access import require_role
 from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
+from pelvicoach.platform.inputs import an_id
 from pelvicoach.platform.mail import queue_mail
 from pelvicoach.platform.tenancy import external_url, require_tenant
 from pelvicoach.programs.diary import services as diaries
@@ -165,18 +166,16 @@ def advice():
 def confirm_referral():
     me = her()
     kind = request.form.get("care_kind", "")
-    provider = request.form.get("provider", "")
-    if kind not in (ProviderKind.GP, ProviderKind.PELVIC_PHYSIO) or not (
-        provider == "" or provider.isdigit()
+    provider = request.form.get("provider", type=an_id)
+    if kind not in (ProviderKind.GP, ProviderKind.PELVIC_PHYSIO) or (
+        provider is None and request.form.get("provider")
     ):
         flash(_("Choose who you will go to."), "danger")
         return redirect(url_for("portal.advice", _anchor="go"))
-    alert_id = request.form.get("alert", "")
-    alert = followup.find_alert(me.patient, int(alert_id)) if alert_id.isdigit() else None
+    alert_id = request.form.get("alert", type=an_id)
+    alert = followup.find_alert(me.patient, alert_id) if alert_id else None
     try:
-        followup.confirm_referral(
-            me.patient, alert, ProviderKind(kind), int(provider) if provider else None
-        )
+        followup.confirm_referral(me.patient, alert, ProviderKind(kind), provider)
     except followup.ProviderError:
         db.session.rollback()
         flash(_("Choose one of the care providers shown."), "danger")

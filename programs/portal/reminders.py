@@ -27,7 +27,11 @@ def weekday_name(day: int) -> str:
 
 
 def _times(values: list[str]) -> list[time]:
-    return [time.fromisoformat(value) for value in values if value.strip()]
+    """Clock times of her own day; one carrying a UTC offset is not a time her form sends."""
+    times = [time.fromisoformat(value) for value in values if value.strip()]
+    if any(moment.tzinfo is not None for moment in times):
+        raise ValueError("a clock time without an offset")
+    return times
 
 
 @bp.route("/reminders", methods=["GET", "POST"])

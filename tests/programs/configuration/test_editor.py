@@ -145,7 +145,8 @@ def test_publish_moves_patients_now_then_compare_and_roll_back(
     compared = client.get("/t/linde/admin/program/compare?a=1&b=2")
     assert compared.status_code == 200
     assert "alert week" in compared.text
-    assert client.get("/t/linde/admin/program/compare?a=1&b=9").status_code == 404
+    for missing in ("a=1&b=9", "a=1&b=99999999999", "a=\u00b2&b=1", "a=-1&b=2"):
+        assert client.get(f"/t/linde/admin/program/compare?{missing}").status_code == 404
 
     rolled = client.post("/t/linde/admin/program/versions/1/rollback", data={"move": "later"})
     assert rolled.status_code == 302

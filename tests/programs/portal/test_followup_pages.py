@@ -144,8 +144,17 @@ def test_a_referral_names_only_her_tenants_providers_of_that_kind(
     )
     assert "Choose one of the care providers shown." in wrong.text
     assert client.post("/t/linde/advice/referral", data={"care_kind": "dentist"}).status_code == 302
+    # numbers a form cannot send: a superscript two passes str.isdigit, one beyond the columns
+    for odd in ("\u00b2", "99999999999"):
+        refused = client.post(
+            "/t/linde/advice/referral?lang=en",
+            data={"care_kind": "gp", "provider": odd},
+            follow_redirects=True,
+        )
+        assert "Choose who you will go to." in refused.text
     assert _rows(linde, Referral) == []
-    client.post("/t/linde/advice/referral", data={"care_kind": "pelvic_physio"})
+    # an alert no form could name is no alert: her own choice
+    client.post("/t/linde/advice/referral", data={"care_kind": "pelvic_physio", "alert": "\u00b2"})
     (referral,) = _rows(linde, Referral)
     assert (referral.reason, referral.provider_id) == ("her_choice", None)
 

@@ -48,12 +48,10 @@ def test_times_at_night_are_refused(client, linde, patient_in):
     assert refused.status_code == 422
     assert "we send nothing at night" in refused.text
     assert _plan(linde).times == []
-    assert (
-        client.post(
-            "/t/linde/reminders", data={"weekday": ["0"], "time": ["8 uur"], "action": "save"}
-        ).status_code
-        == 422
-    )
+    for odd in ("8 uur", "08:00+01:00", "08:00Z"):  # a clock time of her day, no offset
+        odd_time = {"weekday": ["0"], "time": ["09:00", odd], "action": "save"}
+        assert client.post("/t/linde/reminders", data=odd_time).status_code == 422, odd
+    assert _plan(linde).times == []
 
 
 def test_the_calendar_feed_is_private_and_revocable(client, linde, patient_in):
