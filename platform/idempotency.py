@@ -50,7 +50,7 @@ def _fingerprint() -> str:
     try:
         body: Any = json.loads(raw) if raw else None
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: the bytes
         canonical = raw.hex()
     return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
 

@@ -29,6 +29,8 @@ def build(changes: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ValidationError(
             {"_schema": ["Keys of modules, levels, questions and options are text or numbers."]}
         ) from None
+    except RecursionError:  # lists in lists, hundreds deep: no program looks like that
+        raise ValidationError({"_schema": ["The changes are nested too deeply."]}) from None
     return ProgramSchema().load(document)
 
 

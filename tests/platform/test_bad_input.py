@@ -33,6 +33,27 @@ def test_deeply_nested_json_is_a_400_problem(client, linde_key):
     assert "nested too deeply" in response.json["detail"]
 
 
+def test_changes_nested_too_deeply_for_a_program_are_a_422_problem(client, linde_key):
+    """Deep enough to pass the JSON parser, too deep to lay over the default program."""
+    value: object = 1
+    for _ in range(600):
+        value = [value]
+    body = json.dumps({"changes": {"anything": value}})
+    response = client.put("/t/linde/api/v1/program", data=body, headers=_api(linde_key))
+    assert response.status_code == 422
+    assert response.json["errors"] == {
+        "changes": {"_schema": ["The changes are nested too deeply."]}
+    }
+
+
+def test_an_idempotent_call_with_a_body_too_deep_to_read_is_a_400(client, linde_key):
+    body = "[" * 100_000 + "]" * 100_000
+    headers = _api(linde_key) | {"Idempotency-Key": "k1"}
+    response = client.post("/t/linde/api/v1/enrolments", data=body, headers=headers)
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json["detail"]
+
+
 def test_malformed_json_is_a_400_problem_that_says_so(client, linde_key):
     response = client.patch(
         "/t/linde/api/v1/program/settings", data='{"brand_color": ', headers=_api(linde_key)
