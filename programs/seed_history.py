@@ -280,7 +280,7 @@ def histories(tenant_id: int, women: list[Woman], rng: random.Random, now: datet
                 "highest_level": 1,
                 "level_since": done,
                 "practice_started_on": start,
-                "bladder_training": False,
+                "bladder_training": scores["incontinence_type"] in ("urge", "mixed"),
                 "bladder_weeks_done": 0,
                 "updated_at": done,
             }

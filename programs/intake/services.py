@@ -15,6 +15,7 @@ from pelvicoach.programs.followup.services import raise_alert
 from pelvicoach.programs.intake import rules
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import Answer, Route
+from pelvicoach.programs.training import services as training
 
 PHASE_AFTER = {
     Route.SEE_GP: Phase.REFERRED,
@@ -94,6 +95,8 @@ def complete(patient: Patient, program: Program, intake: Intake, today: date) ->
     if kept.get("delivery_date"):
         patient.delivery_date = date.fromisoformat(str(kept["delivery_date"]))
     start_phase(patient, PHASE_AFTER[outcome.route], now)
+    if outcome.route == Route.TRAINING:  # her plan holds it, for her clinician to change
+        training.plan_for(patient, now).bladder_training = outcome.bladder_training
     db.session.flush()
     if outcome.route == Route.SEE_GP:  # her clinician sees it, as a red flag reported later
         raise_alert(

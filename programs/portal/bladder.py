@@ -17,7 +17,7 @@ from pelvicoach.programs.training import services as training
 
 def _bladder_trainee():
     me, plan = trainee()
-    if not training.bladder_on(plan, bool(me.last_intake and me.last_intake.bladder_training)):
+    if not plan.bladder_training:
         abort(404)
     return me, plan
 

@@ -57,7 +57,7 @@ def training_home():
         advice=progression.Advice,
         timeline=level_timeline(level, me.program.cues, str(get_locale())).as_json(),
         client_id=uuid.uuid4(),
-        bladder=training.bladder_on(plan, bool(me.last_intake and me.last_intake.bladder_training)),
+        bladder=plan.bladder_training,
         voice=voice_available(),
     )
 

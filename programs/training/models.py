@@ -48,7 +48,8 @@ class TrainingPlan(TenantScoped, db.Model):
     level_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Her first logged session: weeks of practice (re-assessment, the 8-week alert) count from it.
     practice_started_on: Mapped[date | None] = mapped_column(Date)
-    # Switched on by an urge or mixed intake, or by her clinician.
+    # Set by her newest intake that opened the training (urge or mixed: on), then by her
+    # clinician.
     bladder_training: Mapped[bool] = mapped_column(Boolean, default=False)
     bladder_start_minutes: Mapped[int | None] = mapped_column(Integer)
     bladder_weeks_done: Mapped[int] = mapped_column(Integer, default=0)

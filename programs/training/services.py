@@ -164,8 +164,6 @@ def days_practised(patient: Patient, first_day: date, last_day: date) -> dict[da
     return dict(rows.all())
 
 
-def bladder_on(plan: TrainingPlan | None, intake_says: bool) -> bool:
-    return bool(plan and plan.bladder_training) or intake_says
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,41 @@ def test_a_non_superuser_owner_migrates_up_down_and_up_again(make_app, database_
     # The web's role on it: the binding verifies, the role cannot cross tenants, no settings.
     ready = migrating.test_client().get("/readyz")
     assert ready.status_code == 200, ready.json
+
+
+def test_0031_gives_her_plan_the_bladder_training_her_newest_intake_opened(make_app, tmp_path):
+    """Unless her clinician switched it off after that intake."""
+    from sqlalchemy import text
+
+    from pelvicoach.programs.demo import seed_demo
+
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'demo.db'}",
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        MIGRATION_DATABASE_URL=None,
+    )
+    with app.app_context():
+        upgrade(revision="0030")
+        seed_demo()
+        run = database.session.execute
+        newest = {}  # each woman's newest intake: does it open bladder training?
+        for her, _done, on in run(
+            text("SELECT patient_id, completed_at, bladder_training FROM intakes ORDER BY 2")
+        ):
+            newest[her] = bool(on)
+        trained = [her for (her,) in run(text("SELECT patient_id FROM training_plans"))]
+        urge = sorted(her for her in trained if newest.get(her))
+        assert len(urge) >= 2
+        run(text("UPDATE training_plans SET bladder_training = false"))  # as 0030 kept them
+        run(
+            text(
+                "INSERT INTO plan_changes (tenant_id, patient_id, kind, reason, note, changed_by,"
+                " changed_at) SELECT tenant_id, patient_id, 'bladder_off', 'Geen aandrang meer',"
+                " '', NULL, '2999-01-01' FROM training_plans WHERE patient_id = :her"
+            ),
+            {"her": urge[0]},
+        )
+        database.session.commit()
+        upgrade()
+        plans = dict(run(text("SELECT patient_id, bladder_training FROM training_plans")).all())
+    assert sorted(her for her, on in plans.items() if on) == urge[1:]

@@ -7,13 +7,15 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
-from conftest import her_today
+from conftest import PASSWORD, her_today
 from sqlalchemy import select
 from training_history import add_sets
 
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.enrolment.models import Patient
 from pelvicoach.programs.training.models import ExerciseSession, TrainingPlan
 
 
@@ -284,3 +286,25 @@ def test_no_bladder_training_without_urge_unless_her_clinician_switches_it_on(
         database.session.commit()
     assert "Bladder training" in client.get("/t/linde/training?lang=en").text
     assert client.get("/t/linde/bladder-training").status_code == 200
+
+
+def test_her_clinician_switches_the_bladder_training_her_intake_opened_off(
+    client, app, linde, trainee, make_user
+):
+    patient = trainee(urge=True)
+    assert _plan(linde, patient).bladder_training  # her intake opened it, on her plan
+    assert client.get("/t/linde/bladder-training").status_code == 200
+    fysio = make_user(linde, "fysio@linde.nl", "clinician")
+    with tenant_context(linde.id, database.session):
+        database.session.get(Patient, patient.id).clinician_id = fysio.id
+        database.session.commit()
+    staff = app.test_client()
+    staff.post("/t/linde/login", data={"email": fysio.email, "password": PASSWORD})
+    staff.post("/t/linde/login/verify", data={"code": pyotp.TOTP(fysio.totp_secret).now()})
+    record = f"/t/linde/staff/patients/{patient.pseudonym}"
+    assert "Bladder training: <strong>on</strong>" in staff.get(f"{record}?lang=en").text
+    change = {"change": "bladder_off", "reason": "Geen aandrang meer"}
+    assert staff.post(f"{record}/plan", data=change).status_code == 302
+    assert "Bladder training: <strong>off</strong>" in staff.get(f"{record}?lang=en").text
+    assert client.get("/t/linde/bladder-training").status_code == 404
+    assert "Bladder training" not in client.get("/t/linde/training?lang=en").text
