@@ -237,6 +237,7 @@ def send_reminders(tenant_id: int, plan_ids: list[int], dispatched_at: float) ->
                 ReminderPlan.paused_until,
                 ReminderPlan.unsubscribed_at,
                 Patient.stopped_at,
+                Patient.phase,
             )
             .join(
                 Patient, (Patient.tenant_id == tenant_id) & (Patient.id == ReminderPlan.patient_id)
@@ -260,7 +261,9 @@ def send_reminders(tenant_id: int, plan_ids: list[int], dispatched_at: float) ->
             paused = (
                 plan.paused_until is not None and slot.astimezone(zone).date() <= plan.paused_until
             )
-            if plan.unsubscribed_at or plan.stopped_at or paused or now - slot > STALE:
+            # Sent to her GP or a physio (a red flag, say): no calls to practise meanwhile.
+            referred = plan.phase == Phase.REFERRED
+            if plan.unsubscribed_at or plan.stopped_at or referred or paused or now - slot > STALE:
                 continue
             due.append(
                 {

@@ -17,7 +17,7 @@ from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.jobs import redis_connection
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.programs.enrolment import lifecycle
-from pelvicoach.programs.enrolment.models import StopReason
+from pelvicoach.programs.enrolment.models import Patient, Phase, StopReason
 from pelvicoach.programs.reminders import services as reminders
 from pelvicoach.programs.reminders.models import ReminderPlan, ReminderSend
 
@@ -137,6 +137,22 @@ def test_a_slot_missed_by_hours_is_skipped_not_sent_late(mail_app, women, platfo
     _dispatch(platform_twin, mail_app, run_jobs, late)
     assert mail_app.mailbox.messages == []
     assert _plans(tenant)[made["anna"].id].next_at.astimezone(UTC) == datetime(
+        2026, 1, 6, 7, tzinfo=UTC
+    )
+
+
+def test_no_calls_to_practise_while_she_is_referred(mail_app, women, platform_twin, run_jobs):
+    """A red flag sent her to her GP first: no self-treatment meanwhile, so no reminders."""
+    tenant, made = women
+    for name in ("anna", "bea"):
+        _plan(tenant, made[name], after=datetime(2026, 1, 5, 6, tzinfo=UTC))
+    with tenant_context(tenant.id, database.session):
+        database.session.get(Patient, made["bea"].id).phase = Phase.REFERRED
+        database.session.commit()
+    _dispatch(platform_twin, mail_app, run_jobs, datetime(2026, 1, 5, 7, 0, 30, tzinfo=UTC))
+    assert [message["To"] for message in mail_app.mailbox.messages] == ["anna@example.nl"]
+    # her plan moves on all the same: back in training, she hears from it from then on
+    assert _plans(tenant)[made["bea"].id].next_at.astimezone(UTC) == datetime(
         2026, 1, 6, 7, tzinfo=UTC
     )
 
