@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,7 +49,7 @@ def home():
         check_in=followup.next_due(
             me.check_ins, followup.practice_week_from(me.practice_started_on, today()), me.program
         ),
-        opens_on=intakes.opens_on(me.last_intake, date.today()),
+        opens_on=intakes.opens_on(me.last_intake, today()),
         unread=me.unread_messages,
         changes=adjustments.unseen(me.patient) if me.unseen_changes else [],
     )

@@ -18,7 +18,7 @@ from pelvicoach.programs.intake import services as intakes
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import AnswerError, Problem, Route
 from pelvicoach.programs.portal import bp
-from pelvicoach.programs.portal.patient import her, localized, pdf_download
+from pelvicoach.programs.portal.patient import her, localized, pdf_download, today
 
 
 @bp.app_template_global("incontinence_type_label")
@@ -58,7 +58,7 @@ def _next_unanswered(intake: Intake | None) -> str:
 
 
 def _locked() -> date | None:
-    return intakes.opens_on(her().last_intake, date.today())
+    return intakes.opens_on(her().last_intake, today())
 
 
 @bp.get("/intake")
@@ -93,7 +93,7 @@ def intake_question(key: str):
     if request.method == "POST":
         raw = request.form.getlist("answer")
         try:
-            draft = intakes.answer(me.patient, me.program, key, raw, date.today())
+            draft = intakes.answer(me.patient, me.program, key, raw, today())
         except AnswerError as exc:
             db.session.rollback()
             error = problem_text(exc.problems[key], question)
@@ -114,7 +114,7 @@ def intake_question(key: str):
         number=position + 1,
         count=len(asked),
         back=back,
-        today=date.today().isoformat(),
+        today=today().isoformat(),
     ), (400 if error else 200)
 
 
@@ -149,7 +149,7 @@ def intake_check():
     problems: dict[str, str] = {}
     if request.method == "POST":
         try:
-            intakes.complete(me.patient, me.program, draft, date.today())
+            intakes.complete(me.patient, me.program, draft, today())
         except AnswerError as exc:
             db.session.rollback()
             draft = intakes.draft(me.patient)

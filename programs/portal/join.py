@@ -4,8 +4,6 @@ consent). Guesses are limited per address and every wrong one is audited."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -24,6 +22,7 @@ from pelvicoach.programs.enrolment.models import Cohort
 from pelvicoach.programs.enrolment.schemas import EnrolmentSchema
 from pelvicoach.programs.enrolment.services import EnrolmentError
 from pelvicoach.programs.portal import bp
+from pelvicoach.programs.portal.patient import today
 
 SESSION_KEY = "join_code"
 GUESSES = "10 per hour;30 per day"
@@ -52,7 +51,7 @@ def join():
     tenant = require_tenant()
     form = CodeForm()
     if form.validate_on_submit():
-        code = codes.usable(tenant.id, form.code.data, date.today())
+        code = codes.usable(tenant.id, form.code.data, today())
         if code is None:
             audit.record(
                 "campaign_code.guess_failed",
@@ -75,7 +74,7 @@ def _code() -> codes.CampaignCode | None:
     code = db.session.get(codes.CampaignCode, code_id) if code_id else None
     if code is None or code.tenant_id != require_tenant().id:
         return None
-    return code if code.state(date.today()) == "active" else None
+    return code if code.state(today()) == "active" else None
 
 
 @bp.route("/join/details", methods=["GET", "POST"])

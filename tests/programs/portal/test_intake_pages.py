@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from intake_answers import CLEAR, STRESS, URGE, postpartum
 from sqlalchemy import func, select
 
@@ -229,3 +230,34 @@ def test_every_count_of_intakes_is_hers_only(client, linde, patient_in, walk, ma
     other = make_tenant("horizon")
     with tenant_context(other.id, database.session):
         assert database.session.scalar(select(func.count()).select_from(Intake)) == 0
+
+
+@pytest.mark.parametrize(("days", "route"), [(41, "wait"), (42, "training")])
+def test_her_weeks_since_the_birth_count_her_own_days_not_the_servers(
+    client, make_tenant, make_patient, sign_in, walk, db, days, route
+):
+    """In a zone whose date differs from UTC's right now (one of the two always does), day 41
+    after the birth is still the early weeks and day 42 is not, by her calendar."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+
+    from pelvicoach.programs.configuration.services import publish
+    from pelvicoach.tenants.models import Tenant
+
+    now = datetime.now(UTC)
+    zone = next(
+        name
+        for name in ("Pacific/Kiritimati", "Pacific/Pago_Pago")  # UTC+14, UTC-11
+        if now.astimezone(ZoneInfo(name)).date() != now.date()
+    )
+    tenant = make_tenant("linde")
+    db.session.execute(update(Tenant).where(Tenant.id == tenant.id).values(time_zone=zone))
+    with tenant_context(tenant.id, db.session):
+        publish(tenant.id, {})
+        db.session.commit()
+    make_patient(tenant, "anna@example.nl", phase="information")
+    assert sign_in("linde", "anna@example.nl").status_code == 302
+    delivered = datetime.now(ZoneInfo(zone)).date() - timedelta(days=days)
+    walk(postpartum(0, delivery_date=delivered.isoformat()))
+    assert _intakes(tenant)[-1].route == route, zone
