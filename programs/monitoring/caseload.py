@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import aliased
 
 from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import as_utc, db
@@ -157,6 +158,7 @@ class _Columns:
 
         sessions = mine(ExerciseSession)
         done_intake = Intake.completed_at.is_not(None)
+        later = aliased(Intake)  # an intake completed after another
         going = Patient.stopped_at.is_(None)
         her = (
             select(
@@ -198,19 +200,22 @@ class _Columns:
                 newest(Reassessment.isi, Reassessment, Reassessment.completed_at, offset=1).label(
                     "before_isi"
                 ),
-                # Her newest intake sent her to awareness work, four weeks ago or more.
+                # Intakes have sent her to awareness work, each since the first of them four
+                # weeks ago or more: the re-checks she is asked for do not start it again.
                 and_(
                     going,
                     Patient.phase.not_in((Phase.TRAINING, Phase.REFERRED)),
-                    newest(
-                        and_(
-                            Intake.route == Route.AWARENESS,
-                            Intake.completed_at < CONTROL_BEFORE,
-                        ),
-                        Intake,
-                        Intake.completed_at,
+                    exists().where(
+                        *mine(Intake),
                         done_intake,
-                    ).is_(True),
+                        Intake.route == Route.AWARENESS,
+                        Intake.completed_at < CONTROL_BEFORE,
+                        ~exists().where(
+                            *mine(later),
+                            later.completed_at > Intake.completed_at,
+                            later.route != Route.AWARENESS,
+                        ),
+                    ),
                 ).label(f"alert_{Alert.CONTROL}"),
                 and_(going, self._open(AlertKind.RED_FLAG)).label(f"alert_{Alert.RED_FLAG}"),
                 and_(going, self._open(AlertKind.NO_IMPROVEMENT)).label(

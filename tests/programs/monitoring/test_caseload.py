@@ -176,7 +176,13 @@ def test_control_still_unsure_after_four_weeks_of_awareness_work(client, woman):
         database.session.execute(update(Intake).values(completed_at=NOW - timedelta(weeks=5)))
         database.session.commit()
     assert _alerts(client, anna.pseudonym) == ["Control still unsure"]
+    # the re-check she is asked for, still unsure: her four weeks do not start again
+    _intake(anna, postpartum(17, control_feel="unsure"), weeks_ago=1)
+    assert _alerts(client, anna.pseudonym) == ["Control still unsure"]
     _intake(anna, postpartum(17))  # checked again: clear control, training opens
+    assert _alerts(client, anna.pseudonym) == []
+    # unsure once more after training opened: her four weeks start again
+    _intake(anna, postpartum(18, control_feel="unsure"), weeks_ago=0)
     assert _alerts(client, anna.pseudonym) == []
 
 
@@ -225,18 +231,10 @@ def test_a_finished_diary_out_of_range_until_one_in_range(client, woman):
 def test_adherence_severity_and_trend(client, woman):
     anna = woman(phase="training")
     _intake(anna, postpartum(12, isi_frequency="daily", isi_amount="small"))  # ISI 4 x 2 = 8
-    with tenant_context(anna.tenant_id, database.session):
-        database.session.add(
-            TrainingPlan(
-                tenant_id=anna.tenant_id,
-                patient_id=anna.id,
-                level=2,
-                highest_level=2,
-                level_since=NOW,
-                practice_started_on=date.today() - timedelta(days=30),
-                updated_at=NOW,
-            )
-        )
+    with tenant_context(anna.tenant_id, database.session):  # the plan her intake opened
+        plan = database.session.scalar(select(TrainingPlan))
+        plan.level = plan.highest_level = 2
+        plan.practice_started_on = date.today() - timedelta(days=30)
         database.session.commit()
     _sets(anna, 30, days_ago=1)
     _sets(anna, 5, days_ago=20)  # before the fortnight: not counted
