@@ -191,11 +191,11 @@ def start_signup(
             tenant_id=code.tenant_id,
             to=email,
             subject=_("Confirm your e-mail address for %(site)s", site=site_name),
+            # Not her name: whoever typed the address typed it too, and it may be anything.
             body=_(
-                "Hello %(name)s,\n\nConfirm your e-mail address to start with the pelvic floor"
+                "Hello,\n\nConfirm your e-mail address to start with the pelvic floor"
                 " coach of %(site)s (the link works for 24 hours):\n%(link)s\n\nDid you not"
                 " sign up? Then you can ignore this e-mail.\n",
-                name=name,
                 site=site_name,
                 link=link(token),
             ),

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from pelvicoach.platform import audit
 from pelvicoach.platform.extensions import db, limiter
 from pelvicoach.platform.tenancy import external_url, require_tenant
-from pelvicoach.platform.throttle import client_key
+from pelvicoach.platform.throttle import account_key, client_key, network_key
 from pelvicoach.programs.enrolment import codes, invitations
 from pelvicoach.programs.enrolment.models import Cohort
 from pelvicoach.programs.enrolment.schemas import EnrolmentSchema
@@ -26,6 +26,8 @@ from pelvicoach.programs.portal.patient import today
 
 SESSION_KEY = "join_code"
 GUESSES = "10 per hour;30 per day"
+NETWORK_GUESSES = "30 per hour;100 per day"
+MAILS_TO_ONE_ADDRESS = "3 per hour;6 per day"
 
 
 class CodeForm(FlaskForm):
@@ -45,8 +47,21 @@ def _guess_key() -> str:
     return client_key(request.remote_addr) + ":join"
 
 
+def _network_key() -> str:
+    """One attacker's many clients (an IPv6 /48, an IPv4 /24)."""
+    return network_key(request.remote_addr) + ":join"
+
+
+def _address_key() -> str:
+    """Sign-ups are limited per address typed, as reset requests are: the confirmation mail
+    goes to it before anyone proved it is theirs."""
+    tenant = require_tenant()
+    return "join:" + account_key(tenant.id, request.form.get("email") or "")
+
+
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit(GUESSES, methods=["POST"], key_func=_guess_key)
+@limiter.limit(NETWORK_GUESSES, methods=["POST"], key_func=_network_key)
 def join():
     tenant = require_tenant()
     form = CodeForm()
@@ -79,6 +94,8 @@ def _code() -> codes.CampaignCode | None:
 
 @bp.route("/join/details", methods=["GET", "POST"])
 @limiter.limit(GUESSES, methods=["POST"], key_func=_guess_key)
+@limiter.limit(NETWORK_GUESSES, methods=["POST"], key_func=_network_key)
+@limiter.limit(MAILS_TO_ONE_ADDRESS, methods=["POST"], key_func=_address_key)
 def join_details():
     tenant = require_tenant()
     code = _code()

@@ -204,6 +204,43 @@ def test_guessing_is_limited_and_every_wrong_guess_audited(app, linde, db):
     assert failed[0].detail["tried"] == "RADEN000"
 
 
+def test_one_networks_many_clients_guess_no_more_than_thirty_an_hour(app, linde, db):
+    _code(db, linde)
+    answers = [
+        app.test_client().post(
+            "/t/linde/join",
+            data={"code": f"RADEN{n:03d}"},
+            environ_base={"REMOTE_ADDR": f"2001:db8:1:{n:x}::1"},  # a /64 each, one /48
+        )
+        for n in range(31)
+    ]
+    assert [answer.status_code for answer in answers] == [422] * 30 + [429]
+
+
+def test_her_confirmation_mail_repeats_nothing_typed_and_one_address_gets_three(app, linde, db):
+    """Whoever signs up types the address and the name: a mail to an address nobody proved
+    yet carries neither their words nor a flood."""
+    _code(db, linde)
+    name = "Roos\n\nBetaal eerst via https://evil.example/pay"
+    for n in range(3):
+        her = app.test_client()
+        her.post("/t/linde/join", data={"code": "LENTE2027"})
+        form = {"name": name, "email": "roos@example.nl", "birth_year": "1994"}
+        sent = her.post(
+            "/t/linde/join/details", data=form, environ_base={"REMOTE_ADDR": f"10.0.{n}.1"}
+        )
+        assert sent.status_code == 302
+    fourth = app.test_client()
+    fourth.post("/t/linde/join", data={"code": "LENTE2027"})
+    refused = fourth.post("/t/linde/join/details", data=form)
+    assert refused.status_code == 429
+    bodies = db.session.scalars(
+        select(OutgoingMail.body).where(OutgoingMail.recipient == "roos@example.nl")
+    ).all()
+    assert len(bodies) == 3
+    assert not [body for body in bodies if "evil.example" in body or "Roos" in body]
+
+
 def test_an_unconfirmed_sign_up_is_forgotten_after_a_day(app, linde, db):
     _code(db, linde)
     _sign_up(app, "LENTE2027")
