@@ -176,8 +176,8 @@ def _invitation(invitation_id: int) -> PatientInvitation:
 def invitation(invitation_id: int, action: str):
     row = _invitation(invitation_id)
     patient = db.session.get(Patient, row.patient_id)
-    if row.registered_at is not None or patient.user is None:
-        abort(404)
+    if row.registered_at is not None or patient.user is None or patient.user.password_hash:
+        abort(404)  # she has registered (by this link or another): nothing to send or withdraw
     if action == "resend":
         new = _invite(patient)
         detail = {"before": {"invitation": row.id}, "after": {"invitation": new.id}}

@@ -149,6 +149,8 @@ def open_invitation(tenant_id: int, token: str) -> PatientInvitation | None:
     now = datetime.now(UTC)
     if invitation is None or invitation.state(now) not in ("sent", "opened"):
         return None
+    if db.session.get(Patient, invitation.patient_id).user.password_hash:
+        return None  # she registered by another of her links: this one sets no password now
     if invitation.opened_at is None:
         invitation.opened_at = now
     return invitation
@@ -174,7 +176,7 @@ def register(invitation: PatientInvitation, password: str, agreed: set[ConsentKi
         .values(registered_at=now)
         .execution_options(synchronize_session=False)
     )
-    if spent.rowcount != 1:
+    if spent.rowcount != 1 or patient.user.password_hash:  # (her other link, at the same time)
         raise InvitationError({"token": _("This invitation is no longer valid.")})
     patient.user.set_password(password)
     give_consent(patient, ConsentKind, now)

@@ -16,6 +16,7 @@ from pelvicoach.platform.accounts import User
 from pelvicoach.platform.audit import AuditEvent
 from pelvicoach.platform.mail import OutgoingMail
 from pelvicoach.platform.tenancy import tenant_context
+from pelvicoach.programs.enrolment import invitations
 from pelvicoach.programs.enrolment.invitations import CONSENT_VERSION
 from pelvicoach.programs.enrolment.models import Consent, Patient, PatientInvitation
 
@@ -101,6 +102,34 @@ def test_sending_again_replaces_the_link_and_withdrawing_ends_it(app, client, of
     client.post(f"/t/linde/staff/enrolment/{newest.id}/revoke")
     assert app.test_client().get(second).status_code == 404
     assert sorted(_states(client)) == ["withdrawn", "withdrawn"]
+
+
+def test_once_she_registered_no_link_of_hers_sets_a_password_again(app, client, officer, db):
+    """Not even one the desk sends again from an older invitation: a new password by mail
+    would pass by her two-step verification."""
+    _invite(client)
+    first = db.session.scalar(select(PatientInvitation))
+    client.post(f"/t/linde/staff/enrolment/{first.id}/resend")
+    her = app.test_client()
+    link = _link(db, "sanne@example.nl")
+    welcome = her.post(link, data={"password": PASSWORD, "confirm": PASSWORD, **CONSENTS})
+    assert welcome.headers["Location"] == "/t/linde/"
+    assert client.post(f"/t/linde/staff/enrolment/{first.id}/resend").status_code == 404
+    assert client.post(f"/t/linde/staff/enrolment/{first.id}/revoke").status_code == 404
+    with tenant_context(officer.id, db.session):  # a link of hers still open, made by hand
+        patient = db.session.scalar(select(Patient))
+        token = invitations.issue(patient)
+        db.session.commit()
+    other = app.test_client()
+    assert other.get(f"/t/linde/welcome/{token}").status_code == 404
+    taken = other.post(
+        f"/t/linde/welcome/{token}", data={"password": "x" * 20, "confirm": "x" * 20, **CONSENTS}
+    )
+    assert taken.status_code == 404
+    signed_in = app.test_client().post(
+        "/t/linde/login", data={"email": "sanne@example.nl", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302  # her own password still works
 
 
 def test_an_expired_link_says_so(app, client, officer, db):
