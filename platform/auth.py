@@ -79,6 +79,12 @@ class CodeForm(FlaskForm):
     )
 
 
+class SetupForm(CodeForm):
+    # Asked of someone signed in: a session alone (a borrowed phone, a stolen cookie) must not
+    # put someone else's authenticator on her account and lock her out.
+    password = PasswordField(_l("Your password"))
+
+
 class ForgotForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
@@ -349,25 +355,35 @@ def setup_two_factor():
         return redirect(url_for("auth.second_step"))
     secret = session.get("totp_setup") or twofactor.new_secret()
     session["totp_setup"] = secret
-    form = CodeForm()
+    form = SetupForm()
+    signed_in = current_user.is_authenticated
     if form.validate_on_submit():
-        if twofactor.check_code(secret, form.code.data or ""):
+        if signed_in and not user.check_password(form.password.data or ""):
+            form.password.errors = [_("That is not your password.")]
+        elif twofactor.check_code(secret, form.code.data or ""):
             codes = twofactor.enable(user, secret)
             twofactor.verify_totp(user, form.code.data or "")  # this code is spent now
             session.pop("totp_setup", None)
             audit.record(
                 "2fa.enabled", object_type="user", object_id=str(user.id), actor_id=user.id
             )
-            if current_user.is_authenticated:
+            if signed_in:
                 db.session.commit()
             else:
                 finish_login(user, "totp_setup")
             return render_template("auth/recovery_codes.html", codes=codes)
-        flash(_("That code is not right. Check the time on your phone and try again."), "danger")
+        else:
+            flash(
+                _("That code is not right. Check the time on your phone and try again."), "danger"
+            )
     tenant = current_tenant()
     uri = twofactor.provisioning_uri(secret, user, tenant.name if tenant else "platform")
     return render_template(
-        "auth/setup_two_factor.html", form=form, secret=secret, qr=twofactor.qr_data_uri(uri)
+        "auth/setup_two_factor.html",
+        form=form,
+        secret=secret,
+        qr=twofactor.qr_data_uri(uri),
+        signed_in=signed_in,
     )
 
 

@@ -258,6 +258,26 @@ def test_a_half_signed_in_user_cannot_replace_her_second_factor(
     assert client.get("/t/linde/staff/").status_code == 302
 
 
+def test_a_patient_switches_two_step_verification_on_with_her_password(
+    client, make_tenant, make_patient, sign_in
+):
+    """A session alone (a borrowed phone, a copied cookie) cannot put someone else's
+    authenticator on her account."""
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    sign_in("linde", "sanne@example.nl")
+    page = client.get("/t/linde/login/setup-2fa?lang=en")
+    assert 'name="password"' in page.text
+    secret = re.search(r'<code class="user-select-all">([A-Z2-7]+)</code>', page.text).group(1)
+    code = pyotp.TOTP(secret).now()
+    wrong = client.post("/t/linde/login/setup-2fa?lang=en", data={"code": code, "password": "x"})
+    assert "That is not your password." in wrong.text
+    assert database.session.scalar(select(User.totp_secret)) is None
+    done = client.post("/t/linde/login/setup-2fa", data={"code": code, "password": PASSWORD})
+    assert done.status_code == 200
+    database.session.expire_all()
+    assert database.session.scalar(select(User.totp_secret)) is not None
+
+
 def test_a_deep_link_survives_signing_in(client, make_tenant, make_patient):
     make_patient(make_tenant("linde"), "sanne@example.nl")
     bounced = client.get("/t/linde/my-data/access")
