@@ -30,6 +30,9 @@ class PasswordResetToken(PlatformOrTenantScoped, db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Her account's session token when the link was made: a new password, a deactivation or
+    # "sign out everywhere" changes it, and with it every link she was sent before.
+    session_token: Mapped[str | None] = mapped_column(String(32))
 
 
 TOKEN_PLACEHOLDER = "RESET-TOKEN"  # noqa: S105 (where the token goes in the link)
@@ -72,6 +75,7 @@ def send_reset_link(
             user_id=user.id,
             token_hash=digest(token),
             expires_at=datetime.now(UTC) + VALID_FOR,
+            session_token=user.session_token,
         )
     )
     with force_locale(asked["locale"]):
@@ -103,12 +107,17 @@ def user_for_token(tenant_id: int | None, token: str) -> User | None:
 
 
 def _valid(tenant_id: int | None, token: str) -> PasswordResetToken | None:
+    """The token while unused, unexpired, and its account active and unchanged since."""
     return db.session.scalar(
-        select(PasswordResetToken).where(
+        select(PasswordResetToken)
+        .join(User, User.id == PasswordResetToken.user_id)
+        .where(
             same_tenant(PasswordResetToken.tenant_id, tenant_id),
             PasswordResetToken.token_hash == digest(token),
             PasswordResetToken.used_at.is_(None),
             PasswordResetToken.expires_at > datetime.now(UTC),
+            PasswordResetToken.session_token == User.session_token,
+            User.active.is_(True),
         )
     )
 

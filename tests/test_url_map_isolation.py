@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from pelvicoach.platform import api_keys, password_reset
+from pelvicoach.platform.accounts import User
 from pelvicoach.platform.extensions import db as database
 from pelvicoach.platform.tenancy import tenant_context
 from pelvicoach.platform.tokens import digest
@@ -140,6 +141,7 @@ def tenant_a(make_tenant, make_user, make_patient, db, png):
                 user_id=patient.user_id,
                 token_hash=digest(token),
                 expires_at=datetime(2999, 1, 1, tzinfo=UTC),
+                session_token=database.session.get(User, patient.user_id).session_token,
             )
         )
         database.session.commit()

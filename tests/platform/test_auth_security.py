@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pyotp
+import pytest
 from sqlalchemy import func, select
 
 from pelvicoach.platform.accounts import User
@@ -166,6 +167,29 @@ def test_an_expired_reset_link_is_refused(mail_app, db, make_tenant, make_patien
     database.session.commit()
     response = client.get(link.group(1))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("change", ["new password", "deactivated"])
+def test_a_reset_link_ends_with_a_new_password_or_a_deactivation(
+    mail_app, db, make_tenant, make_patient, run_jobs, change
+):
+    """Her password changed by her own hand since, or her account switched off: a link in her
+    mailbox no longer sets one."""
+    make_patient(make_tenant("linde"), "sanne@example.nl")
+    client = mail_app.test_client()
+    client.post("/t/linde/forgot-password", data={"email": "sanne@example.nl"})
+    run_jobs(mail_app)
+    link = re.search(r"(/t/linde/reset-password/\S+)", mail_app.mailbox.messages[0].get_content())
+    assert client.get(link.group(1)).status_code == 200
+    user = database.session.scalar(select(User).where(User.email == "sanne@example.nl"))
+    if change == "new password":
+        user.set_password("een-heel-ander-wachtwoord")
+    else:
+        user.deactivate()
+    database.session.commit()
+    assert client.get(link.group(1)).status_code == 404
+    new = {"password": "nog-een-ander-wachtwoord", "confirm": "nog-een-ander-wachtwoord"}
+    assert client.post(link.group(1), data=new).status_code == 404
 
 
 def test_unknown_addresses_are_limited_the_same_way(client, make_tenant, sign_in):
