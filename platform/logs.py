@@ -7,6 +7,7 @@ import re
 import sys
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from flask.typing import ResponseReturnValue
@@ -68,6 +69,14 @@ def _loggable_path() -> str:
 def init_app(app: Flask) -> None:
     if not app.testing:
         configure(app.config["LOG_JSON"], app.config["LOG_LEVEL"])
+
+    def log_exception(exc_info: Any) -> None:
+        """Flask's own line for an error, its path's secrets blanked out as in the request log."""
+        app.logger.error(
+            "Exception on %s [%s]", _loggable_path(), request.method, exc_info=exc_info
+        )
+
+    app.log_exception = log_exception  # type: ignore[method-assign]
 
     @app.before_request
     def assign_request_id() -> None:

@@ -162,6 +162,24 @@ def test_a_database_error_is_answered_and_logged_without_the_failed_session(
     assert any(line["level"] == "ERROR" and line["tenant"] == "linde" for line in lines)
 
 
+def test_an_error_on_a_page_with_a_secret_in_its_path_logs_the_path_without_it(
+    make_app, db, make_tenant, logging_restored, capsys
+):
+    make_tenant("linde")
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    logs.configure(json_lines=True, level=logging.INFO)
+
+    @app.get("/boom/<token>")
+    def boom(token: str):
+        raise RuntimeError("broken")
+
+    secret = "geheim-token-0123456789"
+    assert app.test_client().get(f"/t/linde/boom/{secret}").status_code == 500
+    err = capsys.readouterr().err
+    assert "Exception on /boom/*** [GET]" in err
+    assert secret not in err
+
+
 def test_a_body_over_the_limit_is_refused_with_a_413(client, linde_key):
     huge = json.dumps({"brand_color": "#112233", "padding": "x" * 30_000_000})
     response = client.patch("/t/linde/api/v1/program/settings", data=huge, headers=_api(linde_key))
