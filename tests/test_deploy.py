@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import kubernetes_validate
@@ -79,9 +80,19 @@ def test_only_the_platform_processes_get_the_cross_tenant_role():
     assert secrets_of("pelvicoach-worker-high") == {"pelvicoach", "pelvicoach-platform"}
     assert secrets_of("pelvicoach-scheduler") == {"pelvicoach", "pelvicoach-platform"}
     assert secrets_of("pelvicoach-migrate") == {"pelvicoach", "pelvicoach-migrate"}
-    init = (DEPLOY / "postgres" / "init.sql").read_text()
+    init = (DEPLOY / "postgres" / "init.sh").read_text()
     assert "CREATE ROLE pelvicoach_platform LOGIN" in init
-    assert "NOBYPASSRLS" in init.split("pelvicoach_platform", 1)[1].splitlines()[0]
+    assert "NOBYPASSRLS" in init.split("CREATE ROLE pelvicoach_platform", 1)[1].splitlines()[0]
+
+
+def test_no_password_is_written_into_the_deploy_files():
+    """Every one comes from the environment, required (`${NAME:?...}`), none with a default."""
+    compose = (DEPLOY / "compose.yaml").read_text()
+    for url in re.findall(r"postgresql\+psycopg://[^\n]+", compose):
+        assert re.fullmatch(r"postgresql\+psycopg://\w+:\$\{\w+:\?[^}]*\}@db:5432/\w+", url), url
+    init = (DEPLOY / "postgres" / "init.sh").read_text()
+    assert not re.search(r"PASSWORD '", init)
+    assert init.count("PASSWORD :'") == 3
 
 
 # The oldest Kubernetes the manifests are written for, and the newest the schemas know.

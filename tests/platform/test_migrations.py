@@ -40,7 +40,7 @@ def test_migrations_build_the_sqlite_demo_database(make_app, tmp_path):
 
 @pytest.fixture
 def database_of_its_own(owner_url: str, database_url: str) -> Iterator[str]:
-    """A database owned by a role that is no superuser, as `deploy/postgres/init.sql` makes it;
+    """A database owned by a role that is no superuser, as `deploy/postgres/init.sh` makes it;
     yields that owner's URL."""
     server = make_url(owner_url)
     admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
