@@ -72,7 +72,13 @@ def test_her_record_shows_her_history_and_keeps_notes(
     assert "<td>week 4</td><td>3</td><td>2 (much better)</td>" in page.text  # with her PGI-I
     assert ">PGI-I 2</text>" in page.text  # under the check-in on the chart
     assert page.text.count('class="pc-chart-bar"') == 12  # a bar a week
-    assert "no plan to compare with" in page.text  # in awareness work: no plan line
+    assert "The dashed line is her plan: 21 sets a week." in page.text  # her intake opened it
+    assert "pc-chart-target" in page.text
+    with tenant_context(linde.id, db.session):  # back to awareness work: no plan line
+        db.session.get(Patient, anna.id).phase = "awareness"
+        db.session.commit()
+    page = client.get(f"/t/linde/staff/patients/{anna.pseudonym}?lang=en")
+    assert "no plan to compare with" in page.text
     assert "pc-chart-target" not in page.text
 
     notes = f"/t/linde/staff/patients/{anna.pseudonym}/notes"
