@@ -24,7 +24,14 @@ from pelvicoach.programs.enrolment.models import Cohort, Phase
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Use a-z, 0-9, - and _ only.")
 COHORTS = [cohort.value for cohort in Cohort]
 OUTCOMES = ("see_gp", "physio", "wait", "awareness", "training", "bladder_training")
-GUIDANCE = ("expectations", "move_up", "step_back", "urge_tips", "no_improvement")
+GUIDANCE = (
+    "expectations",
+    "move_up",
+    "step_back",
+    "see_physio",
+    "urge_tips",
+    "no_improvement",
+)
 CUES = (
     "start",
     "squeeze",

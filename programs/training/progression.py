@@ -25,6 +25,7 @@ class Advice(StrEnum):
     STAY = "stay"
     MOVE_UP = "move_up"
     STEP_BACK = "step_back"
+    SEE_PHYSIO = "see_physio"  # too hard at the first level: no step back, a physio looks
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def advise(
 ) -> Progress:
     """Advice for her current `level` from the sets she logged since she got to it, oldest
     first. Moving up needs the level's sets a day on enough of the last days; a step back is
-    suggested after the last few sets were all too hard. Either way she decides."""
+    suggested after the last few sets were all too hard (at the first level, a pelvic
+    physiotherapist: no progress is advice to see one). Either way she decides."""
     logs = list(logs)
     number = level["level"]
     first_day = today - timedelta(days=settings["training_window_days"] - 1)
@@ -64,12 +66,8 @@ def advise(
     days_met = sum(1 for done in per_day.values() if done >= level["sets"])
     repeats = settings["too_hard_repeats"]
     recent = [log for log in logs if log.level == number][-repeats:]
-    if (
-        number > 1
-        and len(recent) == repeats
-        and all(log.effort == Effort.TOO_HARD for log in recent)
-    ):
-        advice = Advice.STEP_BACK
+    if len(recent) == repeats and all(log.effort == Effort.TOO_HARD for log in recent):
+        advice = Advice.STEP_BACK if number > 1 else Advice.SEE_PHYSIO
     elif number < top_level and days_met >= settings["training_days_needed"]:
         advice = Advice.MOVE_UP
     else:

@@ -201,6 +201,14 @@ def test_sets_too_hard_twice_suggest_a_step_back(client, linde, trainee):
     assert "A step back for now?" in page.text
     assert "Go back to level 1" in page.text
     assert [s.level for s in _sessions(linde, patient)] == [2, 2]
+    client.post("/t/linde/training/level", data={"level": "1"})
+    for _ in range(2):  # too hard at the first level too: a physio looks, nowhere to go back to
+        form = _form(client.get("/t/linde/training").text)
+        client.post("/t/linde/training/log", data={**form, "effort": "too_hard"})
+    page = client.get("/t/linde/training?lang=en")
+    assert "Ask a pelvic physiotherapist to look" in page.text
+    assert "/t/linde/care?kind=pelvic_physio" in page.text
+    assert "Go back to level" not in page.text
 
 
 def test_the_progress_page_shows_days_levels_and_what_to_expect(client, linde, trainee):

@@ -62,10 +62,10 @@ CASES = [
         4,  # today: 3 + 1 that count, the too hard one does not
     ),
     (
-        "too hard at level 1: nowhere to step back to",
+        "too hard at level 1: nowhere to step back to, a physio looks",
         days(1, sets=2, level=1, effort=HARD),
         {"level": 1, "sets": 3},
-        Advice.STAY,
+        Advice.SEE_PHYSIO,
         0,
         0,
     ),
