@@ -94,6 +94,9 @@ def eight_week_rule(
     return Verdict(True, tuple(reasons), instrument)
 
 
-def due_week(done: int, settings: dict[str, Any]) -> int:
-    """The week of practice at which her next re-assessment is due, after `done` of them."""
-    return settings["reassessment_weeks"] * (done + 1)
+def due_week(last_week: int | None, settings: dict[str, Any]) -> int:
+    """The week of practice at which her next re-assessment is due: the first of every few
+    weeks after the week of her last one (`last_week`; None before her first). One she did
+    late, or skipped, is not owed again at once."""
+    every = settings["reassessment_weeks"]
+    return every if last_week is None else (last_week // every + 1) * every

@@ -43,11 +43,12 @@ class Due:
     now: bool  # due now (or overdue)
 
 
-def next_due(done: int, week: int | None, program: Program) -> Due | None:
-    """Her next check-in; None before she practised."""
+def next_due(last_week: int | None, week: int | None, program: Program) -> Due | None:
+    """Her next check-in, after the one she did in her `last_week` of practice (None: none
+    yet); None before she practised."""
     if week is None:
         return None
-    due = rules.due_week(done, program.settings)
+    due = rules.due_week(last_week, program.settings)
     return Due(due, week >= due)
 
 

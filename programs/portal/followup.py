@@ -39,7 +39,7 @@ def _week() -> int | None:
 def check_in():
     me = her()
     week = _week()
-    due = followup.next_due(me.check_ins, week, me.program)
+    due = followup.next_due(me.last_check_in_week, week, me.program)
     if me.patient.phase != Phase.TRAINING or due is None:
         abort(404)
     answers = {key: request.form.getlist(key) for key in request.form if key != "csrf_token"}
@@ -132,7 +132,7 @@ def check_in_result():
         graph=graph,
         much_better=0 < done[-1].pgi_i <= rules.PGI_SUCCESS,
         alert=followup.open_alert(her().patient),
-        due=followup.next_due(len(done), _week(), her().program),
+        due=followup.next_due(done[-1].practice_week, _week(), her().program),
     )
 
 

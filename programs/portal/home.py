@@ -47,7 +47,9 @@ def home():
         level=me.level,
         alert=me.open_alert,
         check_in=followup.next_due(
-            me.check_ins, followup.practice_week_from(me.practice_started_on, today()), me.program
+            me.last_check_in_week,
+            followup.practice_week_from(me.practice_started_on, today()),
+            me.program,
         ),
         opens_on=intakes.opens_on(me.last_intake, today()),
         unread=me.unread_messages,

@@ -143,7 +143,7 @@ def progress():
         days=sum(1 for day in sets if (last_day - day).days < 28),
         run=_run(sets, last_day),
         practice_weeks=followup.practice_week(plan, last_day),
-        graph=severity_chart()[0] if me.check_ins else None,
+        graph=severity_chart()[0] if me.last_check_in_week is not None else None,
     )
 
 

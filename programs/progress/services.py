@@ -33,7 +33,7 @@ class Standing:
     last_intake: Intake | None
     level: int | None  # her training level, once she opened the training
     practice_started_on: date | None
-    check_ins: int  # re-assessments done
+    last_check_in_week: int | None  # the week of practice of her newest re-assessment
     open_alert: int | None  # the id of her newest alert no referral followed yet
     unread_messages: int  # from her clinician, not yet read
     unseen_changes: int  # changes her clinician made to her plan that she has not seen
@@ -82,7 +82,7 @@ def _statement() -> Select:
         .subquery("her")
     )
     check_ins = (
-        select(func.count(Reassessment.id))
+        select(func.max(Reassessment.practice_week))
         .where(Reassessment.tenant_id == tenant_id, Reassessment.patient_id == Patient.id)
         .correlate(Patient)
         .scalar_subquery()
@@ -155,7 +155,7 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         last,
         level,
         started,
-        done,
+        last_check_in,
         alert,
         unread_count,
         unseen_count,
@@ -168,7 +168,7 @@ def standing(tenant_id: int, user_id: int) -> Standing | None:
         last_intake=last,
         level=level,
         practice_started_on=started,
-        check_ins=done or 0,
+        last_check_in_week=last_check_in,
         open_alert=alert,
         unread_messages=unread_count or 0,
         unseen_changes=unseen_count or 0,

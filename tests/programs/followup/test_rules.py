@@ -216,9 +216,19 @@ def test_missing_answers_are_all_listed():
     }
 
 
-@pytest.mark.parametrize(("done", "week"), [(0, 4), (1, 8), (2, 12)])
-def test_check_ins_every_four_weeks(done, week):
-    assert rules.due_week(done, {"reassessment_weeks": 4}) == week
+@pytest.mark.parametrize(
+    ("last", "week"),
+    [
+        (None, 4),  # none yet
+        (4, 8),
+        (8, 12),
+        (9, 12),  # done a week late: the next on time, not owed again at once
+        (13, 16),
+        (20, 24),  # after weeks skipped: the one she did late counts, four weeks on from it
+    ],
+)
+def test_check_ins_every_four_weeks_after_the_last(last, week):
+    assert rules.due_week(last, {"reassessment_weeks": 4}) == week
 
 
 def test_the_chart_puts_lower_scores_lower_and_keeps_time_order():

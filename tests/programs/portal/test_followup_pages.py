@@ -187,6 +187,19 @@ def test_her_data_prints_as_one_pdf(client, linde, trainee):
     assert printed.headers["Cache-Control"] == "no-store"
 
 
+def test_a_check_in_done_late_is_not_owed_again_at_once(client, linde, trainee):
+    patient = trainee()
+    _training(client, linde, patient, 9)  # her first was due at week 4; it is week 9
+    assert "Time for a check-in" in client.get("/t/linde/?lang=en").text
+    assert client.post("/t/linde/check-in", data=BETTER).status_code == 302
+    assert [row.practice_week for row in _rows(linde, Reassessment)] == [9]
+    assert "Time for a check-in" not in client.get("/t/linde/?lang=en").text
+    assert client.post("/t/linde/check-in", data=SAME).status_code == 200  # not due: nothing
+    assert len(_rows(linde, Reassessment)) == 1
+    _later(linde, patient, 3)  # week 12: the next
+    assert "Time for a check-in" in client.get("/t/linde/?lang=en").text
+
+
 def test_check_ins_are_for_women_in_training(client, linde, patient_in):
     patient_in()
     assert client.get("/t/linde/check-in").status_code == 404
