@@ -167,13 +167,21 @@ class StepSchema(_Strict):
 
 
 class LevelSchema(_Strict):
+    """A level as the training evidence has it (NICE, Bo, Tat): near-maximal holds of at most
+    10 seconds with a rest at least as long, 8 to 12 of them a set, up to 3 sets a day."""
+
     level = fields.Integer(required=True, validate=validate.Range(1, 30))
     name = Text(required=True)
-    hold_seconds = fields.Integer(required=True, validate=validate.Range(1, 30))
+    hold_seconds = fields.Integer(required=True, validate=validate.Range(1, 10))
     rest_seconds = fields.Integer(required=True, validate=validate.Range(1, 60))
-    repetitions = fields.Integer(required=True, validate=validate.Range(1, 20))
-    sets = fields.Integer(required=True, validate=validate.Range(1, 10))  # sets a day
+    repetitions = fields.Integer(required=True, validate=validate.Range(8, 12))
+    sets = fields.Integer(required=True, validate=validate.Range(1, 3))  # sets a day
     quick_contractions = fields.Integer(required=True, validate=validate.Range(0, 30))
+
+    @validates_schema
+    def _rest_after_each_hold(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("rest_seconds", 60) < data.get("hold_seconds", 0):
+            raise ValidationError("Rest at least as long as the hold.", "rest_seconds")
 
 
 class OutcomeSchema(_Strict):

@@ -84,6 +84,9 @@ def admin(client, make_tenant, make_user, sign_in_staff, db):
         ({"level_1_hold_seconds": 0}, "level_1_hold_seconds"),
         ({"level_3_hold_seconds": 500}, "level_3_hold_seconds"),
         ({"level_2_repetitions": 21}, "level_2_repetitions"),
+        ({"level_2_repetitions": 5}, "level_2_repetitions"),  # 8 to 12 a set
+        ({"level_2_hold_seconds": 8}, "level_2_rest_seconds"),  # rest at least the hold
+        ({"level_2_sets": 5}, "level_2_sets"),  # up to 3 a day
         ({"alert_week": 0}, "alert_week"),
         ({"training_days_needed": 9, "training_window_days": 7}, "training_days_needed"),
         ({"iciq_enabled": "y"}, "iciq_enabled"),  # no licence confirmed
@@ -116,7 +119,7 @@ def test_publish_moves_patients_now_then_compare_and_roll_back(
     saved = client.post(
         "/t/linde/admin/program/edit",
         data=_form(
-            document, level_2_hold_seconds=9, alert_week=10, **{f"module_{menopause['key']}": None}
+            document, level_2_hold_seconds=6, alert_week=10, **{f"module_{menopause['key']}": None}
         ),
     )
     assert saved.status_code == 302, saved.text
@@ -124,7 +127,7 @@ def test_publish_moves_patients_now_then_compare_and_roll_back(
     assert draft.overrides == {
         "settings": {"alert_week": 10},
         "modules": [{"key": menopause["key"], "enabled": False}],
-        "levels": [{"level": 2, "hold_seconds": 9}],
+        "levels": [{"level": 2, "hold_seconds": 6}],
     }
     overview = client.get("/t/linde/admin/program/").text
     assert "levels › level 2 › hold seconds" in overview
@@ -133,14 +136,14 @@ def test_publish_moves_patients_now_then_compare_and_roll_back(
     )
     assert published.status_code == 302
     second = db.session.scalar(select(ProgramVersion).where(ProgramVersion.number == 2))
-    assert second.document["levels"][1]["hold_seconds"] == 9
+    assert second.document["levels"][1]["hold_seconds"] == 6
     db.session.expire_all()
     assert db.session.get(Patient, patient.id).program_version_id == second.id
     assert db.session.scalar(select(ProgramDraft)) is None
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "program.published"))
     assert event.detail["before"] == {"version": 1}
     assert event.detail["after"] == {"version": 2, "patients_moved": 1}
-    assert ["levels › level 2 › hold seconds", 4, 9] in event.detail["changes"]
+    assert ["levels › level 2 › hold seconds", 4, 6] in event.detail["changes"]
 
     compared = client.get("/t/linde/admin/program/compare?a=1&b=2")
     assert compared.status_code == 200
