@@ -17,7 +17,7 @@ from pelvicoach.programs.enrolment.models import Phase
 from pelvicoach.programs.followup import rules
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.followup.chart import Chart, chart
-from pelvicoach.programs.followup.models import CareAlert, Reassessment
+from pelvicoach.programs.followup.models import AlertKind, CareAlert, Reassessment
 from pelvicoach.programs.intake import rules as intake_rules
 from pelvicoach.programs.intake.models import Intake
 from pelvicoach.programs.intake.rules import AnswerError
@@ -136,16 +136,24 @@ def check_in_result():
     )
 
 
+def _kinds_for(alert: CareAlert | None) -> tuple[ProviderKind, ...]:
+    """Whom she may go to: her GP first after a red flag (no self-treatment, no physio yet),
+    else her GP or a pelvic physiotherapist."""
+    if alert is not None and alert.kind == AlertKind.RED_FLAG:
+        return (ProviderKind.GP,)
+    return (ProviderKind.GP, ProviderKind.PELVIC_PHYSIO)
+
+
 @bp.get("/advice")
 @require_role(Role.PATIENT)
 def advice():
     me = her()
     alert = followup.open_alert(me.patient)
+    kinds = _kinds_for(alert)
     postcode = (request.args.get("postcode") or "").strip()[:10]
     centre, found, error = None, [], False
     if postcode:
         try:
-            kinds = (ProviderKind.GP, ProviderKind.PELVIC_PHYSIO)
             centre, found = nearest(require_tenant().id, postcode, kinds)
         except UnknownPostcodeError:
             error = True
@@ -153,6 +161,7 @@ def advice():
         "portal/advice.html",
         program=me.program,
         alert=alert,
+        kinds=kinds,
         postcode=postcode,
         centre=centre,
         found=found,
@@ -167,13 +176,11 @@ def confirm_referral():
     me = her()
     kind = request.form.get("care_kind", "")
     provider = request.form.get("provider", type=an_id)
-    if kind not in (ProviderKind.GP, ProviderKind.PELVIC_PHYSIO) or (
-        provider is None and request.form.get("provider")
-    ):
-        flash(_("Choose who you will go to."), "danger")
-        return redirect(url_for("portal.advice", _anchor="go"))
     alert_id = request.form.get("alert", type=an_id)
     alert = followup.find_alert(me.patient, alert_id) if alert_id else None
+    if kind not in _kinds_for(alert) or (provider is None and request.form.get("provider")):
+        flash(_("Choose who you will go to."), "danger")
+        return redirect(url_for("portal.advice", _anchor="go"))
     try:
         followup.confirm_referral(me.patient, alert, ProviderKind(kind), provider)
     except followup.ProviderError:

@@ -174,6 +174,13 @@ def test_a_red_flag_reported_later_routes_to_the_gp(client, linde, trainee):
         assert database.session.get(Patient, patient.id).phase == "referred"
     advice = client.get("/t/linde/advice?lang=en")
     assert "See your GP first" in advice.text
+    # her GP first: no pelvic physiotherapist offered, nor taken, for this alert
+    assert 'value="gp"' in advice.text
+    assert 'value="pelvic_physio"' not in advice.text
+    physio = {"care_kind": "pelvic_physio", "alert": str(alert.id)}
+    refused = client.post("/t/linde/advice/referral?lang=en", data=physio, follow_redirects=True)
+    assert "Choose who you will go to." in refused.text
+    assert _rows(linde, Referral) == []
     assert "opens after the questions" in client.get("/t/linde/training?lang=en").text
 
 
