@@ -172,3 +172,26 @@ def test_no_secret_is_written_in_the_manifests():
                     word in item["name"] for word in ("SECRET", "PASSWORD", "TOKEN", "KEY")
                 ), item["name"]
                 assert "://" not in item.get("value", ""), item["name"]  # no database URL
+
+
+@pytest.mark.parametrize(
+    ("uri", "logged"),
+    [
+        ("/t/linde/reset-password/geheim", "/t/linde/reset-password/***"),
+        ("/t/linde/welcome/geheim?lang=en", "/t/linde/welcome/***"),
+        ("/t/linde/join/verify/geheim", "/t/linde/join/verify/***"),
+        ("/t/linde/invitation/geheim", "/t/linde/invitation/***"),
+        ("/t/linde/unsubscribe/geheim", "/t/linde/unsubscribe/***"),
+        ("/t/linde/calendar/geheim.ics", "/t/linde/calendar/***"),
+        ("/t/linde/training", None),  # as it is
+    ],
+)
+def test_the_proxys_access_log_leaves_the_secrets_of_links_out(uri, logged):
+    """The map of deploy/nginx.conf.example, read as Python reads the same PCRE pattern."""
+    conf = (DEPLOY / "nginx.conf.example").read_text()
+    pattern, replacement = re.search(
+        r'map \$request_uri \$loggable_uri \{\s*"(.+?)"\s*"(.+?)";', conf
+    ).groups()
+    found = re.match(pattern.removeprefix("~").replace("(?<", "(?P<"), uri)  # "~": a regex
+    assert (found and replacement.replace("${kept}", found["kept"])) == (logged or None)
+    assert "access_log /var/log/nginx/pelvicoach.log pelvicoach;" in conf
