@@ -167,14 +167,15 @@ class StepSchema(_Strict):
 
 
 class LevelSchema(_Strict):
-    """A level as the training evidence has it (NICE, Bo, Tat): near-maximal holds of at most
-    10 seconds with a rest at least as long, 8 to 12 of them a set, up to 3 sets a day."""
+    """A level within the training evidence (NICE, Bo, Tat): near-maximal holds of at most 10
+    seconds with a rest at least as long, up to 12 of them a set and 3 sets a day. Fewer is a
+    practice's to choose (a gentler start after a difficult birth); more is not."""
 
     level = fields.Integer(required=True, validate=validate.Range(1, 30))
     name = Text(required=True)
     hold_seconds = fields.Integer(required=True, validate=validate.Range(1, 10))
     rest_seconds = fields.Integer(required=True, validate=validate.Range(1, 60))
-    repetitions = fields.Integer(required=True, validate=validate.Range(8, 12))
+    repetitions = fields.Integer(required=True, validate=validate.Range(1, 12))
     sets = fields.Integer(required=True, validate=validate.Range(1, 3))  # sets a day
     quick_contractions = fields.Integer(required=True, validate=validate.Range(0, 30))
 

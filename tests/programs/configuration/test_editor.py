@@ -84,7 +84,6 @@ def admin(client, make_tenant, make_user, sign_in_staff, db):
         ({"level_1_hold_seconds": 0}, "level_1_hold_seconds"),
         ({"level_3_hold_seconds": 500}, "level_3_hold_seconds"),
         ({"level_2_repetitions": 21}, "level_2_repetitions"),
-        ({"level_2_repetitions": 5}, "level_2_repetitions"),  # 8 to 12 a set
         ({"level_2_hold_seconds": 8}, "level_2_rest_seconds"),  # rest at least the hold
         ({"level_2_sets": 5}, "level_2_sets"),  # up to 3 a day
         ({"alert_week": 0}, "alert_week"),
