@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -34,6 +35,23 @@ def _mine(patient: Patient):
 
 def draft(patient: Patient) -> Intake | None:
     return db.session.scalar(_mine(patient).where(Intake.completed_at.is_(None)).limit(1))
+
+
+@dataclass(frozen=True)
+class Again:
+    on: date  # the day her intake asked her to answer the questions again from
+    now: bool  # that day has come
+
+
+def again(last: Intake | None, today: date) -> Again | None:
+    """When her newest intake asked her to answer again: two weeks of awareness work after
+    unsure control, six weeks after the birth; None when it asked nothing of the kind."""
+    on = None
+    if last is not None and last.route == Route.AWARENESS:
+        on = last.recheck_on
+    elif last is not None and last.route == Route.WAIT:
+        on = last.reopens_on
+    return Again(on, today >= on) if on else None
 
 
 def opens_on(last: Intake | None, today: date) -> date | None:

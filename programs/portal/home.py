@@ -52,6 +52,7 @@ def home():
             me.program,
         ),
         opens_on=intakes.opens_on(me.last_intake, today()),
+        again=intakes.again(me.last_intake, today()),
         unread=me.unread_messages,
         changes=adjustments.unseen(me.patient) if me.unseen_changes else [],
     )

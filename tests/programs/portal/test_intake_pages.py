@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from conftest import her_today
 from intake_answers import CLEAR, STRESS, URGE, postpartum
 from sqlalchemy import func, select
 
@@ -64,6 +65,11 @@ def test_three_weeks_after_birth_information_and_awareness_only(client, linde, p
     again = client.get("/t/linde/intake/q/leaked")
     assert again.headers["Location"].endswith("/t/linde/intake")
     assert "open again on" in client.get("/t/linde/?lang=en").text
+    assert "Time to answer the questions again" not in client.get("/t/linde/?lang=en").text
+    with tenant_context(linde.id, database.session):  # six weeks after the birth
+        database.session.scalar(select(Intake)).reopens_on = her_today()
+        database.session.commit()
+    assert "Time to answer the questions again" in client.get("/t/linde/?lang=en").text
 
 
 def test_unsure_control_stays_with_awareness_and_checks_again(client, linde, patient_in, walk):
@@ -71,10 +77,18 @@ def test_unsure_control_stays_with_awareness_and_checks_again(client, linde, pat
     walk(postpartum(10, control_feel="unsure"))
     (intake,) = _intakes(linde)
     assert (intake.route, intake.rule) == ("awareness", "control_unsure")
-    assert intake.recheck_on == date.today() + timedelta(days=14)
+    assert intake.recheck_on == her_today() + timedelta(days=14)
     result = client.get("/t/linde/intake/result?lang=en")
     assert "Check again on" in result.text
     assert 'name="kind" value="pelvic_physio"' in result.text
+    home = client.get("/t/linde/?lang=en").text
+    assert "Answer the questions again from" in home
+    assert "Time to answer the questions again" not in home
+    with tenant_context(linde.id, database.session):  # two weeks on
+        database.session.scalar(select(Intake)).recheck_on = her_today()
+        database.session.commit()
+    home = client.get("/t/linde/?lang=en").text
+    assert "Time to answer the questions again: how is your pelvic floor now?" in home
 
 
 def test_stress_type_unlocks_training_and_urge_type_also_bladder_training(
