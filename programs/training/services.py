@@ -164,8 +164,6 @@ def days_practised(patient: Patient, first_day: date, last_day: date) -> dict[da
     return dict(rows.all())
 
 
-
-
 @dataclass(frozen=True)
 class BladderState:
     weeks: list[bladder.Week]
