@@ -8,6 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from pelvicoach.programs.intake.labels import ROUTES
 from pelvicoach.reporting.facts import Stage
 from pelvicoach.reporting.report import NOT_YET, Dim
 
@@ -47,13 +48,7 @@ VALUES = {
         "insufficient": _l("insufficient"),
     },
     "red_flag": {"yes": _l("one or more red flags"), "no": _l("no red flags")},
-    "route": {
-        "see_gp": _l("to her GP (red flag)"),
-        "physio": _l("to a pelvic physiotherapist"),
-        "wait": _l("waiting: too soon after the birth"),
-        "awareness": _l("awareness work first"),
-        "training": _l("exercise therapy"),
-    },
+    "route": {str(route): label for route, label in ROUTES.items()},
     "active": {
         1: _l("practised that week"),
         0: _l("did not practise"),

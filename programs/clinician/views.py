@@ -22,10 +22,12 @@ from pelvicoach.programs.configuration.program import Program
 from pelvicoach.programs.configuration.services import version_for
 from pelvicoach.programs.diary import services as diaries
 from pelvicoach.programs.enrolment import lifecycle
+from pelvicoach.programs.enrolment.labels import COHORTS
 from pelvicoach.programs.enrolment.models import Patient, Phase
 from pelvicoach.programs.enrolment.services import get_patient
 from pelvicoach.programs.followup import services as followup
 from pelvicoach.programs.followup.chart import bars
+from pelvicoach.programs.intake.labels import ROUTES, RULES
 from pelvicoach.programs.monitoring import adjustments, messages
 from pelvicoach.programs.monitoring import caseload as monitoring
 from pelvicoach.programs.monitoring import record as monitoring_record
@@ -150,6 +152,10 @@ def record_page(
         open_alerts=followup.open_alerts(record),
         alert_kinds=caseload_form.ALERTS,
         alert_reasons=_reason_labels(program, record.cohort),
+        phases=caseload_form.translated(caseload_form.PHASES),
+        cohorts=caseload_form.translated(COHORTS),
+        routes=caseload_form.translated(ROUTES),
+        rules=caseload_form.translated(RULES),
         thread=messages.thread(record),
         form=message_form or MessageForm(formdata=None),
         plan_form=plan_form or PlanForm(formdata=None),

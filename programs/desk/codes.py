@@ -22,8 +22,8 @@ from pelvicoach.platform.accounts import Role
 from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import external_url, require_tenant
 from pelvicoach.programs.desk import bp
-from pelvicoach.programs.desk.views import COHORTS
 from pelvicoach.programs.enrolment import codes
+from pelvicoach.programs.enrolment.labels import COHORTS
 
 STATES = {
     "active": _l("in use"),

@@ -25,12 +25,12 @@ from pelvicoach.platform.extensions import db
 from pelvicoach.platform.tenancy import external_url, require_tenant
 from pelvicoach.programs.desk import bp
 from pelvicoach.programs.enrolment import invitations
-from pelvicoach.programs.enrolment.models import Cohort, Patient, PatientInvitation
+from pelvicoach.programs.enrolment.labels import COHORTS
+from pelvicoach.programs.enrolment.models import Patient, PatientInvitation
 from pelvicoach.programs.enrolment.schemas import EnrolmentSchema
 from pelvicoach.programs.enrolment.services import EnrolmentError, enrol
 from pelvicoach.tenants.models import TenantInfo
 
-COHORTS = {Cohort.POSTPARTUM: _l("Gave birth"), Cohort.MENOPAUSE: _l("Around the menopause")}
 STATES = {
     "sent": _l("sent"),
     "opened": _l("opened"),

@@ -61,7 +61,12 @@ def test_her_record_shows_her_history_and_keeps_notes(
     sign_in_staff("linde", fysio)
     page = client.get(f"/t/linde/staff/patients/{anna.pseudonym}?lang=en")
     assert page.status_code == 200
-    assert "Outcome: training (rule: training_bladder)." in page.text
+    assert (
+        "Outcome: exercise therapy, because of sufficient control; urge or mixed leaking, so"
+        " bladder training too." in page.text
+    )
+    assert '<dd class="col-sm-8">Training</dd>' in page.text  # her step in words, not its key
+    assert '<dd class="col-sm-8">Gave birth</dd>' in page.text
     assert "When was your baby born?" in page.text  # her answers, question by question
     assert page.text.count("too hard") == 4  # the session log
     assert "Pelvic physiotherapist" in page.text
